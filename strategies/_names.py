@@ -1,0 +1,65 @@
+"""Valid campaign names: 1..128 code points mixing ASCII, multi-byte, astral and
+combining characters, with lengths often at the bounds."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+from ._validation import NAME_MAX, check_int
+
+# Characters JSON carries safely and that no reasonable server strips or
+# rejects: no control characters, surrogates, private-use or unassigned code
+# points, and no line/paragraph separators.
+_EXCLUDED = ("Cc", "Cs", "Co", "Cn", "Zl", "Zp")
+
+ASCII = st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.&#")
+MULTI_BYTE = st.sampled_from("éñüßøÅçЖжשعक中文日本한국ŁŻ€")
+ASTRAL = st.sampled_from(["😀", "🚀", "📞", "𝔘", "𝕏", "𠀀", "🇺", "🏳"])
+COMBINING = st.sampled_from(["\u0301", "\u0308", "\u0323", "\u20dd", "\u0338"])
+ANY_CHAR = st.characters(codec="utf-8", exclude_categories=_EXCLUDED)
+
+# Inner characters may be spaces; first and last ones are never whitespace,
+# so trimming a name cannot change it.
+_INNER = st.one_of(ASCII, st.just(" "), MULTI_BYTE, ASTRAL, COMBINING, ANY_CHAR)
+_EDGE = st.one_of(
+    ASCII,
+    MULTI_BYTE,
+    ASTRAL,
+    st.characters(codec="utf-8", exclude_categories=(*_EXCLUDED, "Zs", "Cf")),
+)
+
+
+def name_lengths(min_size: int, max_size: int) -> st.SearchStrategy[int]:
+    """Lengths in [min_size, max_size], often exactly one of the bounds."""
+    return st.one_of(
+        st.sampled_from(sorted({min_size, max_size})),
+        st.integers(min_size, max_size),
+    )
+
+
+@st.composite
+def _names(draw: st.DrawFn, min_size: int, max_size: int) -> str:
+    size = draw(name_lengths(min_size, max_size))
+    if size == 1:
+        return draw(_EDGE)
+    inner = draw(st.lists(_INNER, min_size=size - 2, max_size=size - 2))
+    return draw(_EDGE) + "".join(inner) + draw(_EDGE)
+
+
+def campaign_names(*, min_size: int = 1, max_size: int = NAME_MAX) -> st.SearchStrategy[str]:
+    """Valid campaignName values: strings of min_size..max_size code points.
+
+    Mixes ASCII, multi-byte (é, 中), astral-plane (😀, 𝔘) and combining
+    characters, with spaces inside but never at either end.  Length is counted
+    in code points, as JSON Schema counts it, and is often exactly min_size or
+    max_size.  Bounds must satisfy 1 <= min_size <= max_size <= 128.
+    """
+    check_int("min_size", min_size)
+    check_int("max_size", max_size)
+    if not 1 <= min_size <= max_size <= NAME_MAX:
+        raise InvalidArgument(
+            f"need 1 <= min_size <= max_size <= {NAME_MAX}, "
+            f"got min_size={min_size}, max_size={max_size}"
+        )
+    return _names(min_size, max_size)
