@@ -39,7 +39,7 @@ def name_lengths(min_size: int, max_size: int) -> st.SearchStrategy[int]:
 
 
 @st.composite
-def _names(draw: st.DrawFn, min_size: int, max_size: int) -> str:
+def names_of_lengths(draw: st.DrawFn, min_size: int, max_size: int) -> str:
     size = draw(name_lengths(min_size, max_size))
     if size == 1:
         return draw(_EDGE)
@@ -62,4 +62,4 @@ def campaign_names(*, min_size: int = 1, max_size: int = NAME_MAX) -> st.SearchS
             f"need 1 <= min_size <= max_size <= {NAME_MAX}, "
             f"got min_size={min_size}, max_size={max_size}"
         )
-    return _names(min_size, max_size)
+    return names_of_lengths(min_size, max_size)
