@@ -39,8 +39,8 @@ Documented choices where the contract leaves room:
 from __future__ import annotations
 
 import json
+import logging
 import re
-import traceback
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
@@ -52,6 +52,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ._world import Account, Agent, Campaign, PhoneNumber, Schedule, World
+
+logger = logging.getLogger("reference")
 
 __all__ = ["ApiError", "Invalid", "Rules", "SKIP", "format_instant"]
 
@@ -147,7 +149,7 @@ class Rules:
         except ApiError as err:
             return self.error_response(request, err)
         except Exception:  # the contract allows no 5xx; this is the last resort
-            traceback.print_exc()
+            logger.exception("unexpected error answering %s", request.scope.get("path"))
             return self.error_response(request, ApiError(500, "Unexpected server error"))
 
     async def handle(self, request: Request) -> Response:
@@ -315,7 +317,8 @@ class Rules:
         if re.fullmatch(self.DATE_PATTERN, value) is None:
             raise Invalid("must be a date in YYYY-MM-DD format")
         try:
-            return date(int(value[0:4]), int(value[5:7]), int(value[8:10]))
+            year, month, day = (int(part) for part in value.split("-"))
+            return date(year, month, day)
         except ValueError:
             raise Invalid("must be a real calendar date") from None
 
@@ -324,7 +327,8 @@ class Rules:
             raise Invalid("must be a string")
         if re.fullmatch(self.TIME_PATTERN, value) is None:
             raise Invalid("must be a time in HH:mm:ss format, 00:00:00 to 23:59:59")
-        return time(int(value[0:2]), int(value[3:5]), int(value[6:8]))
+        hour, minute, second = (int(part) for part in value.split(":"))
+        return time(hour, minute, second)
 
     def clean_scheduled_timezone(self, value: Any) -> str:
         if not isinstance(value, str):
@@ -423,9 +427,7 @@ class Rules:
 
     def name_conflicts(self, account: Account, campaign: Campaign, name: str) -> bool:
         return any(
-            other.name == name
-            for other in account.campaigns.values()
-            if other is not campaign
+            other.name == name for other in account.campaigns.values() if other is not campaign
         )
 
     def apply(self, campaign: Campaign, changes: dict[str, Any]) -> None:
@@ -515,4 +517,3 @@ class Rules:
         path = request.scope.get("root_path", "") + request.scope.get("path", "")
         body = self.error_body(err.status, err.message, path, err.validation_errors)
         return self.json_response(body, err.status, headers=err.headers)
-

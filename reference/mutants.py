@@ -1,15 +1,94 @@
-"""Mutants: the reference with one deliberate fault each."""
+"""Mutants: the reference with exactly one deliberate fault each.
+
+Each mutant is a small subclass of :class:`~reference.Rules` overriding one
+method or one limit, registered with :func:`mutant`. ``killed_by`` names the
+checks of the conformance suite that should notice the fault (ids from
+:data:`CHECK_IDS`). Serve one with ``create_app(world, rules=MUTANTS[name].rules)``.
+"""
+
 from __future__ import annotations
 
+import asyncio
+import json
+import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from ._rules import Rules
+from starlette.requests import Request
+from starlette.responses import Response
 
-CHECK_IDS: tuple[str, ...] = ()
+from ._rules import SKIP, ApiError, Invalid, Rules
+from ._world import Account, Agent, Campaign, PhoneNumber, Schedule
+
+__all__ = ["CHECK_IDS", "MUTANTS", "Mutant", "mutant"]
+
+CHECK_IDS: tuple[str, ...] = (
+    "auth_missing_key_is_401",
+    "auth_wrong_key_is_401",
+    "auth_checked_before_validation",
+    "auth_header_name_case_insensitive",
+    "foreign_campaign_refused",
+    "api_key_not_echoed",
+    "unknown_campaign_is_404",
+    "malformed_json_rejected",
+    "non_object_body_rejected",
+    "missing_body_rejected",
+    "empty_object_changes_nothing",
+    "unknown_properties_ignored",
+    "null_values_rejected",
+    "field_types_enforced",
+    "name_length_bounds_accepted",
+    "name_empty_rejected",
+    "name_too_long_rejected",
+    "name_taken_is_409",
+    "own_name_is_not_conflict",
+    "provisioned_numbers_accepted",
+    "phone_pattern_enforced",
+    "unprovisioned_number_rejected",
+    "foreign_number_refused",
+    "known_agents_accepted",
+    "agent_id_length_enforced",
+    "unknown_agent_rejected",
+    "foreign_agent_refused",
+    "future_schedule_accepted",
+    "schedule_instant_matches_timezone",
+    "schedule_requires_date_time_zone",
+    "past_schedule_rejected",
+    "schedule_date_format_enforced",
+    "schedule_time_format_enforced",
+    "schedule_timezone_must_be_iana",
+    "unschedule_clears_schedule",
+    "schedule_fields_ignored_without_flag",
+    "concurrent_calls_bounds_accepted",
+    "concurrent_calls_range_enforced",
+    "dynamic_variables_accepted",
+    "dynamic_variables_values_enforced",
+    "response_reflects_update",
+    "omitted_fields_unchanged",
+    "rejected_request_changes_nothing",
+    "repeated_update_is_stable",
+    "status_code_documented",
+    "response_content_type_is_json",
+    "response_matches_schema",
+    "error_status_matches_http",
+    "error_reason_phrase_matches",
+    "error_path_is_request_path",
+    "validation_errors_name_fields",
+    "no_server_errors",
+    "every_request_answered",
+    "fuzzed_valid_requests_conform",
+    "fuzzed_invalid_requests_rejected",
+)
 
 
 @dataclass(frozen=True)
 class Mutant:
+    """One faulty variant of the reference behaviour."""
+
     name: str
     description: str
     killed_by: tuple[str, ...]
@@ -17,3 +96,1125 @@ class Mutant:
 
 
 MUTANTS: dict[str, Mutant] = {}
+
+
+def mutant(
+    name: str, description: str, killed_by: tuple[str, ...]
+) -> Callable[[type[Rules]], type[Rules]]:
+    """Register the decorated Rules subclass as mutant ``name``."""
+
+    def register(cls: type[Rules]) -> type[Rules]:
+        if name in MUTANTS:
+            raise ValueError(f"duplicate mutant name {name!r}")
+        if not re.fullmatch(r"[a-z0-9]+(?:_[a-z0-9]+)*", name):
+            raise ValueError(f"mutant name {name!r} is not snake_case")
+        unknown = [check for check in killed_by if check not in CHECK_IDS]
+        if unknown or not killed_by:
+            raise ValueError(f"mutant {name!r}: unknown or missing check ids {unknown}")
+        if not issubclass(cls, Rules) or cls is Rules:
+            raise TypeError(f"mutant {name!r} must subclass Rules")
+        MUTANTS[name] = Mutant(name, description, tuple(killed_by), cls)
+        return cls
+
+    return register
+
+
+# ===================================================================== auth
+
+
+@mutant(
+    "auth_missing_key_accepted",
+    "a request without X-API-Key is served as the primary account",
+    ("auth_missing_key_is_401",),
+)
+class AuthMissingKeyAccepted(Rules):
+    def authenticate(self, request: Request) -> Account:
+        if self.api_key(request) is None:
+            return self.world.primary
+        return super().authenticate(request)
+
+
+@mutant(
+    "auth_any_key_accepted",
+    "any non-empty X-API-Key is accepted (unknown keys act as the primary account)",
+    ("auth_wrong_key_is_401",),
+)
+class AuthAnyKeyAccepted(Rules):
+    def authenticate(self, request: Request) -> Account:
+        key = self.api_key(request)
+        if key and self.world.account_for_key(key) is None:
+            return self.world.primary
+        return super().authenticate(request)
+
+
+@mutant(
+    "auth_after_validation",
+    "the body is parsed and validated before the API key: bad bodies get 400 without a key",
+    ("auth_checked_before_validation",),
+)
+class AuthAfterValidation(Rules):
+    async def handle(self, request: Request) -> Response:
+        self.check_content_type(request.headers.get("content-type"))
+        body = self.parse_json(await self.read_body(request))
+        _, errors = self.validate(body, self.world.primary)
+        if errors:
+            raise ApiError(400, "Invalid request parameters", errors)
+        return await super().handle(request)
+
+
+@mutant(
+    "not_found_before_auth",
+    "an unknown campaignId answers 404 even without an API key",
+    ("auth_checked_before_validation",),
+)
+class NotFoundBeforeAuth(Rules):
+    async def handle(self, request: Request) -> Response:
+        if self.world.find_campaign(request.path_params["campaignId"]) is None:
+            raise ApiError(404, "The requested campaign was not found")
+        return await super().handle(request)
+
+
+@mutant(
+    "header_name_case_sensitive",
+    "the key is looked up under the exact name 'X-API-Key'; as HTTP stacks deliver header "
+    "names lower-cased, no spelling of the header is ever recognised",
+    ("auth_header_name_case_insensitive",),
+)
+class HeaderNameCaseSensitive(Rules):
+    def api_key(self, request: Request) -> str | None:
+        for name, value in request.headers.raw:
+            if name == b"X-API-Key":
+                return value.decode("latin-1")
+        return None
+
+
+@mutant(
+    "foreign_campaign_updatable",
+    "a campaign of another account is updated (200) instead of refused",
+    ("foreign_campaign_refused",),
+)
+class ForeignCampaignUpdatable(Rules):
+    def lookup_campaign(self, account: Account, campaign_id: str) -> Campaign:
+        found = self.world.find_campaign(campaign_id)
+        if found is None:
+            raise ApiError(404, "The requested campaign was not found")
+        return found[1]
+
+
+@mutant(
+    "unknown_campaign_is_400",
+    "an unknown campaignId answers 400 instead of 404",
+    ("unknown_campaign_is_404",),
+)
+class UnknownCampaignIs400(Rules):
+    def lookup_campaign(self, account: Account, campaign_id: str) -> Campaign:
+        if self.world.find_campaign(campaign_id) is None:
+            raise ApiError(400, "Invalid campaignId", {"campaignId": "no such campaign"})
+        return super().lookup_campaign(account, campaign_id)
+
+
+@mutant(
+    "api_key_echoed",
+    "error messages repeat the X-API-Key the client sent",
+    ("api_key_not_echoed",),
+)
+class ApiKeyEchoed(Rules):
+    def error_response(self, request: Request, err: ApiError) -> Response:
+        key = self.api_key(request)
+        if key:
+            err = ApiError(
+                err.status, f"{err.message} (key {key})", err.validation_errors, err.headers
+            )
+        return super().error_response(request, err)
+
+
+# ================================================================ references
+
+
+@mutant(
+    "foreign_agent_accepted",
+    "agentId may name an agent of another account",
+    ("foreign_agent_refused",),
+)
+class ForeignAgentAccepted(Rules):
+    def find_agent(self, account: Account, agent_id: str) -> Agent | None:
+        for other in self.world.accounts.values():
+            if agent_id in other.agents:
+                return other.agents[agent_id]
+        return None
+
+
+@mutant(
+    "foreign_number_accepted",
+    "sipPhoneNumber may name a number of another account",
+    ("foreign_number_refused",),
+)
+class ForeignNumberAccepted(Rules):
+    def find_phone_number(self, account: Account, number: str) -> PhoneNumber | None:
+        for other in self.world.accounts.values():
+            found = other.phone_numbers.get(number)
+            if found is not None and found.active:
+                return found
+        return None
+
+
+@mutant(
+    "unknown_agent_accepted",
+    "an agentId of no agent is accepted (a placeholder agent is attached)",
+    ("unknown_agent_rejected",),
+)
+class UnknownAgentAccepted(Rules):
+    def find_agent(self, account: Account, agent_id: str) -> Agent | None:
+        return super().find_agent(account, agent_id) or Agent(agent_id, "Unknown Agent", "Live")
+
+
+@mutant(
+    "unprovisioned_number_accepted",
+    "a well-formed number the account does not own is accepted as a BYO number",
+    ("unprovisioned_number_rejected",),
+)
+class UnprovisionedNumberAccepted(Rules):
+    def find_phone_number(self, account: Account, number: str) -> PhoneNumber | None:
+        found = super().find_phone_number(account, number)
+        if found is None and number not in account.phone_numbers:
+            found = PhoneNumber(number, "byo", "", "", number, True, "", number)
+        return found
+
+
+@mutant(
+    "inactive_number_accepted",
+    "a number of the account that is not active for outbound calls is accepted",
+    ("unprovisioned_number_rejected",),
+)
+class InactiveNumberAccepted(Rules):
+    def find_phone_number(self, account: Account, number: str) -> PhoneNumber | None:
+        return account.phone_numbers.get(number)
+
+
+# ===================================================================== body
+
+
+@mutant(
+    "nested_json_server_error",
+    "JSON nested too deeply for the parser crashes the handler (500)",
+    ("no_server_errors",),
+)
+class NestedJsonServerError(Rules):
+    def decode_json(self, text: str) -> Any:
+        try:
+            return super().decode_json(text)
+        except RecursionError as exc:
+            raise RuntimeError("parser stack exhausted") from exc
+
+
+@mutant(
+    "null_dynamic_variable_server_error",
+    "a null value inside dynamicVariables crashes the handler (500)",
+    ("no_server_errors", "dynamic_variables_values_enforced"),
+)
+class NullDynamicVariableServerError(Rules):
+    def dynamic_value_ok(self, value: Any) -> bool:
+        if value is None:
+            raise TypeError("NoneType in dynamicVariables")
+        return super().dynamic_value_ok(value)
+
+
+@mutant(
+    "unsupported_media_type_415",
+    "a Content-Type other than JSON answers 415, which the operation does not document",
+    ("status_code_documented",),
+)
+class UnsupportedMediaType415(Rules):
+    def check_content_type(self, content_type: str | None) -> None:
+        try:
+            super().check_content_type(content_type)
+        except ApiError:
+            raise ApiError(415, "Content-Type must be application/json") from None
+
+
+@mutant(
+    "payload_too_large_413",
+    "a body over 1 MiB answers 413, which the operation does not document",
+    ("status_code_documented",),
+)
+class PayloadTooLarge413(Rules):
+    def body_error(self, message: str) -> ApiError:
+        if "1 MiB" in message:
+            return ApiError(413, message)
+        return super().body_error(message)
+
+
+@mutant(
+    "non_object_body_accepted",
+    "a JSON body that is not an object (array, string, number, null) is taken as {}",
+    ("non_object_body_rejected",),
+)
+class NonObjectBodyAccepted(Rules):
+    def parse_json(self, raw: bytes) -> dict[str, Any]:
+        try:
+            value = json.loads(raw)
+        except (ValueError, RecursionError):
+            return super().parse_json(raw)
+        return value if isinstance(value, dict) else {}
+
+
+@mutant(
+    "empty_body_accepted",
+    "an empty body is taken as {} instead of refused",
+    ("missing_body_rejected",),
+)
+class EmptyBodyAccepted(Rules):
+    def parse_json(self, raw: bytes) -> dict[str, Any]:
+        return super().parse_json(raw) if raw.strip() else {}
+
+
+@mutant(
+    "empty_object_rejected",
+    "the empty object {} is refused with 400 instead of changing nothing",
+    ("empty_object_changes_nothing",),
+)
+class EmptyObjectRejected(Rules):
+    def validate(
+        self, body: dict[str, Any], account: Account
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        if not body:
+            return {}, {"body": "at least one field is required"}
+        return super().validate(body, account)
+
+
+@mutant(
+    "unknown_properties_rejected",
+    "unknown top-level properties are refused with 400 instead of ignored",
+    ("unknown_properties_ignored",),
+)
+class UnknownPropertiesRejected(Rules):
+    def unknown_property(self, key: str, value: Any, errors: dict[str, str]) -> None:
+        errors["body"] = "unknown property"
+
+
+@mutant(
+    "null_means_unset",
+    "null for a documented field is accepted and treated as if the field were omitted",
+    ("null_values_rejected",),
+)
+class NullMeansUnset(Rules):
+    def null_value(self, name: str) -> Any:
+        return SKIP
+
+
+@mutant(
+    "trailing_garbage_accepted",
+    "text after the JSON object is ignored ('{} xyz' is accepted)",
+    ("malformed_json_rejected",),
+)
+class TrailingGarbageAccepted(Rules):
+    def decode_json(self, text: str) -> Any:
+        return json.JSONDecoder().raw_decode(text.lstrip())[0]
+
+
+# ===================================================================== name
+
+
+@mutant("name_min_0", "an empty campaignName is accepted", ("name_empty_rejected",))
+class NameMin0(Rules):
+    NAME_MIN = 0
+
+
+@mutant(
+    "name_max_129",
+    "a campaignName of 129 characters is accepted",
+    ("name_too_long_rejected",),
+)
+class NameMax129(Rules):
+    NAME_MAX = 129
+
+
+@mutant(
+    "name_max_127",
+    "a campaignName of 128 characters is refused",
+    ("name_length_bounds_accepted",),
+)
+class NameMax127(Rules):
+    NAME_MAX = 127
+
+
+@mutant(
+    "name_length_utf8_bytes",
+    "campaignName length is counted in UTF-8 bytes: 128 non-ASCII characters are refused",
+    ("name_length_bounds_accepted",),
+)
+class NameLengthUtf8Bytes(Rules):
+    def name_length(self, value: str) -> int:
+        return len(value.encode("utf-8", "surrogatepass"))
+
+
+@mutant(
+    "name_length_utf16_units",
+    "campaignName length is counted in UTF-16 code units: astral characters count twice",
+    ("name_length_bounds_accepted",),
+)
+class NameLengthUtf16Units(Rules):
+    def name_length(self, value: str) -> int:
+        return len(value.encode("utf-16-le", "surrogatepass")) // 2
+
+
+@mutant(
+    "name_trimmed",
+    "campaignName is stored with surrounding whitespace stripped",
+    ("response_reflects_update",),
+)
+class NameTrimmed(Rules):
+    def clean_campaign_name(self, value: Any) -> str:
+        return super().clean_campaign_name(value).strip()
+
+
+@mutant(
+    "name_uniqueness_not_enforced",
+    "a campaignName already used by another campaign of the account is accepted",
+    ("name_taken_is_409",),
+)
+class NameUniquenessNotEnforced(Rules):
+    def name_conflicts(self, account: Account, campaign: Campaign, name: str) -> bool:
+        return False
+
+
+@mutant(
+    "own_name_conflict",
+    "re-sending the campaign's own current name answers 409",
+    ("own_name_is_not_conflict", "repeated_update_is_stable"),
+)
+class OwnNameConflict(Rules):
+    def name_conflicts(self, account: Account, campaign: Campaign, name: str) -> bool:
+        return any(other.name == name for other in account.campaigns.values())
+
+
+@mutant(
+    "name_unique_across_accounts",
+    "a campaignName used by a campaign of another account answers 409",
+    ("name_taken_is_409", "fuzzed_valid_requests_conform"),
+)
+class NameUniqueAcrossAccounts(Rules):
+    def name_conflicts(self, account: Account, campaign: Campaign, name: str) -> bool:
+        return any(
+            other.name == name
+            for owner in self.world.accounts.values()
+            for other in owner.campaigns.values()
+            if other is not campaign
+        )
+
+
+@mutant(
+    "name_number_coerced",
+    "a number given as campaignName is converted to its decimal string",
+    ("field_types_enforced",),
+)
+class NameNumberCoerced(Rules):
+    def clean_campaign_name(self, value: Any) -> str:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)
+        return super().clean_campaign_name(value)
+
+
+# ==================================================================== phone
+
+
+@mutant(
+    "phone_6_digits_accepted",
+    "the phone pattern allows 6 digits after '+' ({5,14} instead of {6,14})",
+    ("phone_pattern_enforced",),
+)
+class Phone6DigitsAccepted(Rules):
+    PHONE_PATTERN = r"\+[1-9][0-9]{5,14}"
+
+
+@mutant(
+    "phone_15_digits_rejected",
+    "the phone pattern stops at 14 digits ({6,13} instead of {6,14})",
+    ("provisioned_numbers_accepted",),
+)
+class Phone15DigitsRejected(Rules):
+    PHONE_PATTERN = r"\+[1-9][0-9]{6,13}"
+
+
+@mutant(
+    "phone_16_digits_accepted",
+    "the phone pattern allows 16 digits ({6,15} instead of {6,14})",
+    ("phone_pattern_enforced",),
+)
+class Phone16DigitsAccepted(Rules):
+    PHONE_PATTERN = r"\+[1-9][0-9]{6,15}"
+
+
+@mutant(
+    "phone_trailing_newline_accepted",
+    "the pattern is checked with re.match and '$', which also matches before a final "
+    "newline, and the newline is dropped before the lookup: '+14155552671\\n' is accepted",
+    ("phone_pattern_enforced",),
+)
+class PhoneTrailingNewlineAccepted(Rules):
+    def clean_sip_phone_number(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise Invalid("must be a string")
+        if re.match(r"^\+[1-9][0-9]{6,14}$", value) is None:
+            raise Invalid("must be an E.164 number")
+        return value.rstrip("\n")
+
+
+@mutant(
+    "phone_unicode_digits_accepted",
+    "the pattern uses \\d, so non-ASCII digits pass and are folded to ASCII before the lookup",
+    ("phone_pattern_enforced",),
+)
+class PhoneUnicodeDigitsAccepted(Rules):
+    def clean_sip_phone_number(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise Invalid("must be a string")
+        if re.fullmatch(r"\+[1-9]\d{6,14}", value) is None:
+            raise Invalid("must be an E.164 number")
+        return "".join(str(unicodedata.digit(ch, ch)) for ch in value)
+
+
+@mutant(
+    "phone_separators_stripped",
+    "spaces, dashes, dots and parentheses are removed from sipPhoneNumber before checking",
+    ("phone_pattern_enforced",),
+)
+class PhoneSeparatorsStripped(Rules):
+    def clean_sip_phone_number(self, value: Any) -> str:
+        if isinstance(value, str):
+            value = re.sub(r"[ \-.()]", "", value)
+        return super().clean_sip_phone_number(value)
+
+
+@mutant(
+    "phone_plus_added",
+    "a sipPhoneNumber without the leading '+' gets one added",
+    ("phone_pattern_enforced",),
+)
+class PhonePlusAdded(Rules):
+    def clean_sip_phone_number(self, value: Any) -> str:
+        if isinstance(value, str) and value[:1].isdigit():
+            value = "+" + value
+        return super().clean_sip_phone_number(value)
+
+
+# ==================================================================== agent
+
+
+@mutant(
+    "agent_id_max_65",
+    "an agentId of 65 characters passes the length check",
+    ("agent_id_length_enforced",),
+)
+class AgentIdMax65(Rules):
+    AGENT_ID_MAX = 65
+
+
+@mutant(
+    "agent_id_max_63",
+    "an agentId of 64 characters is refused",
+    ("known_agents_accepted", "agent_id_length_enforced"),
+)
+class AgentIdMax63(Rules):
+    AGENT_ID_MAX = 63
+
+
+@mutant(
+    "agent_id_min_2",
+    "an agentId of 1 character is refused",
+    ("known_agents_accepted", "agent_id_length_enforced"),
+)
+class AgentIdMin2(Rules):
+    AGENT_ID_MIN = 2
+
+
+# ================================================================= schedule
+
+
+@mutant(
+    "schedule_requirements_missing",
+    "isScheduled true without scheduledTime/scheduledTimezone is accepted "
+    "(time defaults to 00:00:00, zone to UTC)",
+    ("schedule_requires_date_time_zone",),
+)
+class ScheduleRequirementsMissing(Rules):
+    def resolve_schedule(
+        self, cleaned: dict[str, Any], body: dict[str, Any], errors: dict[str, str]
+    ) -> Schedule | bool | None:
+        defaults = {"scheduledTime": ("time", time(0)), "scheduledTimezone": ("timezone", "UTC")}
+        body = dict(body)
+        for name, (slot, default) in defaults.items():
+            if name not in body:
+                body[name] = default
+                cleaned[slot] = default
+        return super().resolve_schedule(cleaned, body, errors)
+
+
+@mutant(
+    "past_schedule_accepted",
+    "a schedule instant in the past is accepted",
+    ("past_schedule_rejected",),
+)
+class PastScheduleAccepted(Rules):
+    def is_future(self, at: datetime) -> bool:
+        return True
+
+
+@mutant(
+    "schedule_today_by_utc_date",
+    "'in the future' is decided by comparing the instant's UTC date with today's UTC date, "
+    "so an earlier time today is accepted",
+    ("past_schedule_rejected",),
+)
+class ScheduleTodayByUtcDate(Rules):
+    def is_future(self, at: datetime) -> bool:
+        return at.astimezone(UTC).date() >= self.now().astimezone(UTC).date()
+
+
+@mutant(
+    "schedule_timezone_ignored",
+    "scheduledDate/scheduledTime are read as UTC whatever scheduledTimezone says",
+    ("schedule_instant_matches_timezone",),
+)
+class ScheduleTimezoneIgnored(Rules):
+    def schedule_instant(self, day: date, clock: time, zone: str) -> datetime:
+        return datetime.combine(day, clock, tzinfo=UTC)
+
+
+@mutant(
+    "schedule_offset_sign_flipped",
+    "the zone's UTC offset is added instead of subtracted (LA noon becomes 05:00Z)",
+    ("schedule_instant_matches_timezone",),
+)
+class ScheduleOffsetSignFlipped(Rules):
+    def schedule_instant(self, day: date, clock: time, zone: str) -> datetime:
+        local = datetime.combine(day, clock)
+        offset = ZoneInfo(zone).utcoffset(local) or timedelta(0)
+        return local.replace(tzinfo=UTC) + offset
+
+
+@mutant(
+    "schedule_dst_ignored",
+    "the zone's standard offset is used all year (daylight saving time ignored)",
+    ("schedule_instant_matches_timezone",),
+)
+class ScheduleDstIgnored(Rules):
+    def schedule_instant(self, day: date, clock: time, zone: str) -> datetime:
+        local = datetime.combine(day, clock)
+        tz = ZoneInfo(zone)
+        standard = (tz.utcoffset(local) or timedelta(0)) - (tz.dst(local) or timedelta(0))
+        return local.replace(tzinfo=UTC) - standard
+
+
+@mutant(
+    "scheduled_date_local_time_labelled_utc",
+    "the response scheduledDate is the local wall-clock time of the zone, labelled Z",
+    ("schedule_instant_matches_timezone",),
+)
+class ScheduledDateLocalTimeLabelledUtc(Rules):
+    def render_scheduled_date(self, campaign: Campaign) -> str | None:
+        if campaign.schedule is None:
+            return None
+        local = campaign.schedule.at.astimezone(ZoneInfo(campaign.schedule.timezone))
+        return local.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+@mutant(
+    "schedule_applied_without_flag",
+    "scheduledDate/Time/Timezone sent without isScheduled schedule the campaign",
+    ("schedule_fields_ignored_without_flag",),
+)
+class ScheduleAppliedWithoutFlag(Rules):
+    def resolve_schedule(
+        self, cleaned: dict[str, Any], body: dict[str, Any], errors: dict[str, str]
+    ) -> Schedule | bool | None:
+        if "isScheduled" not in body and {"date", "time", "timezone"} <= cleaned.keys():
+            cleaned = {**cleaned, "is_scheduled": True}
+        return super().resolve_schedule(cleaned, body, errors)
+
+
+@mutant(
+    "unschedule_not_clearing",
+    "isScheduled false leaves an existing schedule in place",
+    ("unschedule_clears_schedule",),
+)
+class UnscheduleNotClearing(Rules):
+    def apply_schedule(self, campaign: Campaign, schedule: Schedule | bool) -> None:
+        if isinstance(schedule, Schedule):
+            super().apply_schedule(campaign, schedule)
+
+
+@mutant(
+    "unschedule_status_stays_scheduled",
+    "isScheduled false clears the schedule but campaignStatus stays 'scheduled'",
+    ("unschedule_clears_schedule",),
+)
+class UnscheduleStatusStaysScheduled(Rules):
+    STATUS_WHEN_UNSCHEDULED = "scheduled"
+
+
+@mutant(
+    "scheduled_status_not_updated",
+    "scheduling stores the instant but leaves campaignStatus as it was",
+    ("future_schedule_accepted",),
+)
+class ScheduledStatusNotUpdated(Rules):
+    def apply_schedule(self, campaign: Campaign, schedule: Schedule | bool) -> None:
+        status = campaign.status
+        super().apply_schedule(campaign, schedule)
+        if isinstance(schedule, Schedule):
+            campaign.status = status
+
+
+@mutant(
+    "scheduled_flag_not_updated",
+    "the response field 'scheduled' is always false",
+    ("future_schedule_accepted", "response_reflects_update"),
+)
+class ScheduledFlagNotUpdated(Rules):
+    def render_campaign(self, campaign: Campaign) -> dict[str, Any]:
+        return {**super().render_campaign(campaign), "scheduled": False}
+
+
+@mutant(
+    "schedule_date_datetime_accepted",
+    "a date-time such as '2099-09-25T00:00:00.000Z' is accepted as scheduledDate",
+    ("schedule_date_format_enforced",),
+)
+class ScheduleDateDatetimeAccepted(Rules):
+    def clean_scheduled_date(self, value: Any) -> date:
+        if isinstance(value, str) and value[10:11] == "T":
+            value = value[:10]
+        return super().clean_scheduled_date(value)
+
+
+@mutant(
+    "schedule_date_lenient_calendar",
+    "impossible dates roll over (2099-02-30 is read as 2099-03-02)",
+    ("schedule_date_format_enforced",),
+)
+class ScheduleDateLenientCalendar(Rules):
+    def clean_scheduled_date(self, value: Any) -> date:
+        if isinstance(value, str) and re.fullmatch(self.DATE_PATTERN, value):
+            year, month, day = (int(part) for part in value.split("-"))
+            if 1 <= month <= 12 and year >= 1:
+                try:
+                    return date(year, month, 1) + timedelta(days=day - 1)
+                except OverflowError:
+                    pass
+        return super().clean_scheduled_date(value)
+
+
+@mutant(
+    "schedule_time_24_accepted",
+    "scheduledTime '24:00:00' is accepted (read as 00:00:00)",
+    ("schedule_time_format_enforced",),
+)
+class ScheduleTime24Accepted(Rules):
+    def clean_scheduled_time(self, value: Any) -> time:
+        if value == "24:00:00":
+            return time(0)
+        return super().clean_scheduled_time(value)
+
+
+@mutant(
+    "schedule_time_single_digit_hour",
+    "scheduledTime accepts a one-digit hour such as '9:00:00'",
+    ("schedule_time_format_enforced",),
+)
+class ScheduleTimeSingleDigitHour(Rules):
+    TIME_PATTERN = r"(?:[01]?[0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+
+
+@mutant(
+    "schedule_timezone_unknown_as_utc",
+    "an unknown scheduledTimezone is silently replaced by UTC",
+    ("schedule_timezone_must_be_iana",),
+)
+class ScheduleTimezoneUnknownAsUtc(Rules):
+    def clean_scheduled_timezone(self, value: Any) -> str:
+        try:
+            return super().clean_scheduled_timezone(value)
+        except Invalid:
+            if isinstance(value, str):
+                return "UTC"
+            raise
+
+
+# ========================================================== concurrentCalls
+
+
+@mutant(
+    "concurrent_calls_zero_accepted",
+    "concurrentCalls 0 is accepted",
+    ("concurrent_calls_range_enforced",),
+)
+class ConcurrentCallsZeroAccepted(Rules):
+    CONCURRENT_MIN = 0
+
+
+@mutant(
+    "concurrent_calls_int32_max_rejected",
+    "concurrentCalls 2147483647 (the int32 maximum) is refused",
+    ("concurrent_calls_bounds_accepted",),
+)
+class ConcurrentCallsInt32MaxRejected(Rules):
+    CONCURRENT_MAX = 2**31 - 2
+
+
+@mutant(
+    "concurrent_calls_int32_overflow_accepted",
+    "concurrentCalls 2147483648 (beyond int32) is accepted",
+    ("concurrent_calls_range_enforced",),
+)
+class ConcurrentCallsInt32OverflowAccepted(Rules):
+    CONCURRENT_MAX = 2**31
+
+
+@mutant(
+    "concurrent_calls_string_coerced",
+    'a numeric string such as "5" is accepted as concurrentCalls',
+    ("field_types_enforced",),
+)
+class ConcurrentCallsStringCoerced(Rules):
+    def clean_concurrent_calls(self, value: Any) -> int:
+        if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,12}", value.strip()):
+            value = int(value)
+        return super().clean_concurrent_calls(value)
+
+
+@mutant(
+    "concurrent_calls_bool_accepted",
+    "true is accepted as concurrentCalls 1 (bool is an int subclass)",
+    ("field_types_enforced",),
+)
+class ConcurrentCallsBoolAccepted(Rules):
+    def clean_concurrent_calls(self, value: Any) -> int:
+        return super().clean_concurrent_calls(int(value) if isinstance(value, bool) else value)
+
+
+@mutant(
+    "concurrent_calls_float_accepted",
+    "an integral float such as 5.0 is accepted as concurrentCalls",
+    ("field_types_enforced",),
+)
+class ConcurrentCallsFloatAccepted(Rules):
+    def clean_concurrent_calls(self, value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super().clean_concurrent_calls(value)
+
+
+@mutant(
+    "is_scheduled_string_coerced",
+    'isScheduled accepts the strings "true" and "false"',
+    ("field_types_enforced",),
+)
+class IsScheduledStringCoerced(Rules):
+    def clean_is_scheduled(self, value: Any) -> bool:
+        if value in ("true", "false"):
+            return value == "true"
+        return super().clean_is_scheduled(value)
+
+
+# ========================================================= dynamicVariables
+
+
+@mutant(
+    "dynamic_variables_null_value_accepted",
+    "null values inside dynamicVariables are accepted",
+    ("dynamic_variables_values_enforced",),
+)
+class DynamicVariablesNullValueAccepted(Rules):
+    def dynamic_value_ok(self, value: Any) -> bool:
+        return value is None or super().dynamic_value_ok(value)
+
+
+@mutant(
+    "dynamic_variables_nested_rejected",
+    "object and array values inside dynamicVariables are refused",
+    ("dynamic_variables_accepted",),
+)
+class DynamicVariablesNestedRejected(Rules):
+    def dynamic_value_ok(self, value: Any) -> bool:
+        return not isinstance(value, dict | list) and super().dynamic_value_ok(value)
+
+
+@mutant(
+    "dynamic_variables_array_accepted",
+    "dynamicVariables given as an array is accepted (and stored as an empty map)",
+    ("field_types_enforced",),
+)
+class DynamicVariablesArrayAccepted(Rules):
+    def clean_dynamic_variables(self, value: Any) -> dict[str, Any]:
+        return {} if isinstance(value, list) else super().clean_dynamic_variables(value)
+
+
+# ================================================================ semantics
+
+
+@mutant(
+    "put_semantics",
+    "omitted fields are reset to defaults (concurrentCalls 1, no schedule, no variables)",
+    ("omitted_fields_unchanged",),
+)
+class PutSemantics(Rules):
+    def apply(self, campaign: Campaign, changes: dict[str, Any]) -> None:
+        changes = {
+            "concurrent_calls": 1,
+            "dynamic_variables": {},
+            "schedule": False,
+            **changes,
+        }
+        super().apply(campaign, changes)
+
+
+@mutant(
+    "partial_application",
+    "valid fields of a rejected request are saved anyway",
+    ("rejected_request_changes_nothing",),
+)
+class PartialApplication(Rules):
+    def reject(self, campaign: Campaign, changes: dict[str, Any], errors: dict[str, str]) -> None:
+        self.apply(campaign, changes)
+        super().reject(campaign, changes, errors)
+
+
+@mutant(
+    "sip_phone_number_not_saved",
+    "a valid sipPhoneNumber is accepted but not stored; the response shows the old number",
+    ("response_reflects_update",),
+)
+class SipPhoneNumberNotSaved(Rules):
+    def apply(self, campaign: Campaign, changes: dict[str, Any]) -> None:
+        super().apply(campaign, {k: v for k, v in changes.items() if k != "phone"})
+
+
+@mutant(
+    "response_rendered_before_update",
+    "the 200 body describes the campaign as it was before the update",
+    ("response_reflects_update",),
+)
+class ResponseRenderedBeforeUpdate(Rules):
+    async def handle(self, request: Request) -> Response:
+        account = self.authenticate(request)
+        campaign = self.lookup_campaign(account, request.path_params["campaignId"])
+        self.check_content_type(request.headers.get("content-type"))
+        body = self.parse_json(await self.read_body(request))
+        with self.world.lock:
+            changes, errors = self.validate(body, account)
+            if errors:
+                self.reject(campaign, changes, errors)
+            if "name" in changes and self.name_conflicts(account, campaign, changes["name"]):
+                raise ApiError(409, "A campaign with this name already exists in the account")
+            before = self.render_campaign(campaign)
+            self.apply(campaign, changes)
+            return self.success_response(before)
+
+
+@mutant(
+    "agent_from_phone_number",
+    "the response agent is the phone number's outbound agent, not the campaign's agent",
+    ("response_reflects_update",),
+)
+class AgentFromPhoneNumber(Rules):
+    def render_campaign(self, campaign: Campaign) -> dict[str, Any]:
+        body = super().render_campaign(campaign)
+        wanted = campaign.phone_number.outbound_agent_id
+        for account in self.world.accounts.values():
+            if wanted in account.agents:
+                body["agent"] = self.render_agent(account.agents[wanted])
+        return body
+
+
+# ================================================================= response
+
+
+@mutant(
+    "created_201", "a successful update answers 201 instead of 200", ("status_code_documented",)
+)
+class Created201(Rules):
+    def success_response(self, body: dict[str, Any]) -> Response:
+        return self.json_response(body, 201)
+
+
+@mutant(
+    "validation_422_fastapi",
+    "invalid fields answer 422 with a FastAPI-style {'detail': [...]} body",
+    ("status_code_documented",),
+)
+class Validation422Fastapi(Rules):
+    def error_response(self, request: Request, err: ApiError) -> Response:
+        fields = err.validation_errors or {}
+        if err.status != 400 or not fields or "body" in fields:
+            return super().error_response(request, err)
+        detail = [
+            {"type": "value_error", "loc": ["body", field], "msg": message, "input": None}
+            for field, message in fields.items()
+        ]
+        return self.json_response({"detail": detail}, 422)
+
+
+@mutant(
+    "error_status_field_missing",
+    "error bodies have no 'status' property",
+    ("error_status_matches_http", "response_matches_schema"),
+)
+class ErrorStatusFieldMissing(Rules):
+    def error_body(
+        self, status: int, message: str, path: str, validation_errors: dict[str, str] | None
+    ) -> dict[str, Any]:
+        body = super().error_body(status, message, path, validation_errors)
+        del body["status"]
+        return body
+
+
+@mutant(
+    "error_status_field_mismatch",
+    "every error body says status 400, whatever the HTTP status",
+    ("error_status_matches_http",),
+)
+class ErrorStatusFieldMismatch(Rules):
+    def error_body(
+        self, status: int, message: str, path: str, validation_errors: dict[str, str] | None
+    ) -> dict[str, Any]:
+        return super().error_body(status, message, path, validation_errors) | {"status": 400}
+
+
+@mutant(
+    "error_reason_phrase_wrong",
+    "the error body's 'error' is the generic word 'Error' instead of the reason phrase",
+    ("error_reason_phrase_matches",),
+)
+class ErrorReasonPhraseWrong(Rules):
+    def error_body(
+        self, status: int, message: str, path: str, validation_errors: dict[str, str] | None
+    ) -> dict[str, Any]:
+        return super().error_body(status, message, path, validation_errors) | {"error": "Error"}
+
+
+@mutant(
+    "error_path_collection",
+    "the error body's 'path' is '/v1/campaigns' (as in the spec's examples), not the request path",
+    ("error_path_is_request_path",),
+)
+class ErrorPathCollection(Rules):
+    def error_body(
+        self, status: int, message: str, path: str, validation_errors: dict[str, str] | None
+    ) -> dict[str, Any]:
+        return super().error_body(status, message, "/v1/campaigns", validation_errors)
+
+
+@mutant(
+    "error_text_plain",
+    "error responses are served as text/plain",
+    ("response_content_type_is_json",),
+)
+class ErrorTextPlain(Rules):
+    def error_response(self, request: Request, err: ApiError) -> Response:
+        response = super().error_response(request, err)
+        response.headers["content-type"] = "text/plain; charset=utf-8"
+        return response
+
+
+@mutant(
+    "response_text_plain",
+    "successful responses are served as text/plain",
+    ("response_content_type_is_json",),
+)
+class ResponseTextPlain(Rules):
+    def success_response(self, body: dict[str, Any]) -> Response:
+        return self.json_response(body, 200, media_type="text/plain")
+
+
+@mutant(
+    "validation_errors_missing",
+    "400 answers carry no validationErrors",
+    ("validation_errors_name_fields",),
+)
+class ValidationErrorsMissing(Rules):
+    def error_body(
+        self, status: int, message: str, path: str, validation_errors: dict[str, str] | None
+    ) -> dict[str, Any]:
+        return super().error_body(status, message, path, None)
+
+
+@mutant(
+    "validation_errors_snake_case_keys",
+    "validationErrors are keyed by snake_case names (campaign_name) instead of request fields",
+    ("validation_errors_name_fields",),
+)
+class ValidationErrorsSnakeCaseKeys(Rules):
+    def error_body(
+        self, status: int, message: str, path: str, validation_errors: dict[str, str] | None
+    ) -> dict[str, Any]:
+        if validation_errors is not None:
+            validation_errors = {
+                re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower(): value
+                for key, value in validation_errors.items()
+            }
+        return super().error_body(status, message, path, validation_errors)
+
+
+@mutant(
+    "campaign_id_without_prefix",
+    "the response campaignId drops the 'camp_' prefix of the path's id",
+    ("response_reflects_update",),
+)
+class CampaignIdWithoutPrefix(Rules):
+    def render_campaign(self, campaign: Campaign) -> dict[str, Any]:
+        body = super().render_campaign(campaign)
+        return body | {"campaignId": campaign.campaign_id.removeprefix("camp_")}
+
+
+@mutant(
+    "concurrent_calls_as_string",
+    "the response concurrentCalls is a string",
+    ("response_matches_schema",),
+)
+class ConcurrentCallsAsString(Rules):
+    def render_campaign(self, campaign: Campaign) -> dict[str, Any]:
+        body = super().render_campaign(campaign)
+        return body | {"concurrentCalls": str(campaign.concurrent_calls)}
+
+
+@mutant(
+    "agent_missing_in_response",
+    "the response has no agent object",
+    ("response_matches_schema", "response_reflects_update"),
+)
+class AgentMissingInResponse(Rules):
+    def render_campaign(self, campaign: Campaign) -> dict[str, Any]:
+        body = super().render_campaign(campaign)
+        del body["agent"]
+        return body
+
+
+@mutant(
+    "errors_as_string",
+    "the response 'errors' is a string instead of an array",
+    ("response_matches_schema",),
+)
+class ErrorsAsString(Rules):
+    def render_campaign(self, campaign: Campaign) -> dict[str, Any]:
+        body = super().render_campaign(campaign)
+        return body | {"errors": "; ".join(campaign.errors)}
+
+
+@mutant(
+    "hang_on_non_ascii_name",
+    "a request whose campaignName holds a non-ASCII character stalls for 30 s",
+    ("every_request_answered",),
+)
+class HangOnNonAsciiName(Rules):
+    HANG_SECONDS = 30.0
+
+    async def handle(self, request: Request) -> Response:
+        try:
+            body = self.parse_json(await self.read_body(request))
+        except ApiError:
+            body = {}
+        name = body.get("campaignName")
+        if isinstance(name, str) and not name.isascii():
+            await asyncio.sleep(self.HANG_SECONDS)
+        return await super().handle(request)
