@@ -1,0 +1,199 @@
+"""Command line: `python -m conformance run | serve | report`.
+
+Exit codes of `run`: 0 conformant, 1 the target failed checks, 2 usage or
+configuration error, 3 target unreachable or run aborted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 3
+SUITE = Path(__file__).resolve().parent / "_suite.py"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m conformance", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run the suite (default target: the embedded reference)")
+    target = run.add_argument_group("target")
+    target.add_argument("--target", metavar="FILE", help="target file (TOML)")
+    target.add_argument("--base-url", metavar="URL", help="override the target file's base_url")
+    target.add_argument("--mutant", metavar="NAME", help="run against an embedded mutant")
+    what = run.add_argument_group("what to run")
+    what.add_argument("--level", choices=("schema", "full"), default="full",
+                      help="schema: response shapes only, for static mocks; full (default)")
+    what.add_argument("--profile", choices=("quick", "deep"), default="quick",
+                      help="quick (default, CI) or deep (nightly)")
+    what.add_argument("--seed", type=int, help="seed; the same seed repeats the run")
+    what.add_argument("--strict", action="store_true", help="SHOULD failures fail the run")
+    what.add_argument("--check", action="append", default=[], metavar="ID",
+                      help="run only this check (repeatable)")
+    what.add_argument("-k", metavar="EXPR", help="select checks by pytest keyword expression")
+    what.add_argument("--list-checks", action="store_true", help="print the catalogue and exit")
+    what.add_argument("--list-mutants", action="store_true", help="print the mutants and exit")
+    safety = run.add_argument_group("safety")
+    safety.add_argument("--timeout", type=float, help="seconds per request (default 10)")
+    safety.add_argument("--rate-limit", type=float,
+                        help="requests per second (default: unlimited on loopback, 10 elsewhere)")
+    safety.add_argument("--max-requests", type=int, help="request budget for the whole run")
+    safety.add_argument("--time-budget", type=float, help="seconds for the whole run")
+    safety.add_argument("--ca-bundle", metavar="FILE", help="CA bundle for a private CA")
+    safety.add_argument("--insecure", action="store_true",
+                        help="do not verify TLS certificates (warned about)")
+    out = run.add_argument_group("output")
+    out.add_argument("--summary-json", metavar="FILE", help="write a JSON summary")
+    out.add_argument("--junitxml", metavar="FILE", help="write JUnit XML")
+    out.add_argument("--alluredir", metavar="DIR", default="reports/allure-results",
+                     help="Allure results directory (default reports/allure-results)")
+    out.add_argument("--no-allure", action="store_true", help="write no Allure results")
+    out.add_argument("-v", "--verbose", action="count", default=0, help="more pytest output")
+
+    serve = sub.add_parser("serve", help="serve the reference (or a mutant) until interrupted")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--mutant", metavar="NAME")
+    serve.add_argument("--list-mutants", action="store_true", help="print the mutants and exit")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "list_mutants", False):
+        return _list_mutants()
+    if args.command == "run":
+        return _run(args)
+    if args.command == "serve":
+        return _serve(args)
+    return EXIT_USAGE
+
+
+def _list_mutants() -> int:
+    from reference import MUTANTS
+
+    for name in sorted(MUTANTS):
+        mutant = MUTANTS[name]
+        print(f"{name}: {mutant.description}  [killed by: {', '.join(mutant.killed_by)}]")
+    return EXIT_OK
+
+
+def _list_checks() -> int:
+    from ._catalogue import load_catalogue
+
+    for check in load_catalogue().values():
+        levels = "schema+full" if check.schema_level else "full"
+        print(f"{check.id:<40} {check.level:<6} {check.area:<17} {levels:<12} "
+              f"{check.requirement}")
+    return EXIT_OK
+
+
+def pytest_args(args: argparse.Namespace) -> list[str]:
+    argv = [str(SUITE), "-p", "no:cacheprovider",
+            "-p", "no:randomly", "-o", "python_files=_suite.py", "--rootdir", str(SUITE.parent)]
+    argv.append("-q" if not args.verbose else "-" + "v" * args.verbose)
+    argv += ["--tb=short", "-r", "fE"]
+    pairs = [
+        ("target", "--conformance-target"), ("base_url", "--conformance-base-url"),
+        ("mutant", "--conformance-mutant"), ("level", "--conformance-level"),
+        ("profile", "--conformance-profile"), ("seed", "--conformance-seed"),
+        ("summary_json", "--conformance-summary"), ("timeout", "--conformance-timeout"),
+        ("rate_limit", "--conformance-rate-limit"), ("max_requests", "--conformance-max-requests"),
+        ("time_budget", "--conformance-time-budget"), ("ca_bundle", "--conformance-ca-bundle"),
+        ("junitxml", "--junitxml"),
+    ]
+    for attr, flag in pairs:
+        value = getattr(args, attr)
+        if value is not None:
+            argv.append(f"{flag}={value}")
+    if args.strict:
+        argv.append("--conformance-strict")
+    if args.insecure:
+        argv.append("--conformance-insecure")
+    for check_id in args.check:
+        argv.append(f"--conformance-check={check_id}")
+    if args.k:
+        argv += ["-k", args.k]
+    if not args.no_allure:
+        argv += [f"--alluredir={args.alluredir}", "--clean-alluredir"]
+    return argv
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.list_checks:
+        return _list_checks()
+    if args.target and args.mutant:
+        print("error: --target and --mutant exclude each other", file=sys.stderr)
+        return EXIT_USAGE
+    if args.target:
+        from ._target import TargetError, load_target
+
+        try:
+            load_target(args.target)
+        except TargetError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    import pytest
+
+    code = int(pytest.main(pytest_args(args)))
+    if code in (0, 1, EXIT_ABORTED):
+        return code
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        print("error: no check matches the selection (see --list-checks)", file=sys.stderr)
+        return EXIT_USAGE
+    if code == pytest.ExitCode.USAGE_ERROR:
+        return EXIT_USAGE
+    if code == pytest.ExitCode.INTERRUPTED:
+        return EXIT_ABORTED
+    return EXIT_ABORTED
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ._embedded import target_toml
+    from ._target import Fixtures, Secret, Target, TargetError
+
+    try:
+        from reference import MUTANTS, Rules, create_app, load_world
+    except ImportError as exc:  # pragma: no cover - installation problem
+        print(f"error: the reference server is not installed: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.mutant and args.mutant not in MUTANTS:
+        print(f"error: --mutant: unknown mutant {args.mutant!r} (see --list-mutants)",
+              file=sys.stderr)
+        return EXIT_USAGE
+    world = load_world()
+    rules = MUTANTS[args.mutant].rules if args.mutant else Rules
+    from ._embedded import embedded_fixtures
+
+    fixtures: Fixtures = embedded_fixtures(world)
+    try:
+        target = Target(base_url=f"http://{args.host}:{args.port}", fixtures=fixtures,
+                        api_key=Secret(world.primary_key), name="reference")
+    except TargetError as exc:  # pragma: no cover
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print("# target file for this server:")
+    print(target_toml(target))
+    print("# the API key to use against it (this local server only):")
+    print(f"export {target.api_key_env}={json.dumps(str(world.primary_key))}")
+    sys.stdout.flush()
+    uvicorn.run(create_app(world, rules=rules), host=args.host, port=args.port,
+                log_level="warning", access_log=False)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main(os.sys.argv[1:]))

@@ -1,0 +1,345 @@
+"""Talking to the target: one bounded, polite, recorded HTTP exchange at a time.
+
+Every request goes through `Client.send`, which
+- never follows redirects (a 3xx is recorded as the response it is),
+- applies the per-request timeout, the rate limit, the request budget and the
+  run's time budget, and honours `429 Retry-After` a bounded number of times,
+- reads at most `BODY_CAP` bytes of a response,
+- records an `Exchange` with the key redacted, which renders a one-line curl
+  reproduction that reads the key from the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ._target import Target
+
+BODY_CAP = 1024 * 1024
+CURL_BODY_CAP = 2048
+REDACTED = "[redacted]"
+API_KEY_HEADER = "X-API-Key"
+_UNSET: Any = object()
+
+
+class BudgetExhausted(Exception):
+    """The run's request or time budget is spent."""
+
+
+class TargetUnreachable(Exception):
+    """The target cannot be reached at all."""
+
+
+class Redactor:
+    """Replaces every secret it knows with [redacted]."""
+
+    def __init__(self, *secrets: str) -> None:
+        self._secrets = [s for s in secrets if s]
+
+    def add(self, secret: str) -> None:
+        if secret and secret not in self._secrets:
+            self._secrets.append(secret)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def bytes(self, data: bytes) -> bytes:
+        for secret in self._secrets:
+            data = data.replace(secret.encode("utf-8", "replace"), REDACTED.encode())
+        return data
+
+
+@dataclass
+class Exchange:
+    """One request and what came back (or why nothing did)."""
+
+    number: int
+    method: str
+    url: str
+    path: str
+    request_headers: dict[str, str]
+    request_body: bytes | None
+    key_env: str
+    check_id: str | None = None
+    hostile: bool = False
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: bytes = b""
+    truncated: bool = False
+    elapsed: float = 0.0
+    error: str | None = None
+    retries: int = 0
+
+    @property
+    def content_type(self) -> str:
+        return self.response_headers.get("content-type", "")
+
+    def json(self) -> Any:
+        """The response body as JSON; ValueError when it is not."""
+        if self.truncated:
+            raise ValueError(f"body longer than {BODY_CAP} bytes, not read in full")
+        return json.loads(self.response_body.decode("utf-8"))
+
+    def json_or_none(self) -> Any:
+        try:
+            return self.json()
+        except ValueError:
+            return None
+
+    def body_text(self, limit: int = 2000) -> str:
+        text = self.response_body[:limit].decode("utf-8", "replace")
+        if len(self.response_body) > limit or self.truncated:
+            text += f" ... ({len(self.response_body)} bytes{', truncated' if self.truncated else ''})"
+        return text
+
+    def request_text(self, limit: int = 2000) -> str:
+        if self.request_body is None:
+            return "(no body)"
+        text = self.request_body[:limit].decode("utf-8", "replace")
+        if len(self.request_body) > limit:
+            text += f" ... ({len(self.request_body)} bytes)"
+        return text
+
+    def outcome(self) -> str:
+        if self.error:
+            return self.error
+        return f"{self.status} {self.content_type or '(no content type)'}"
+
+    def curl(self) -> str:
+        """One line that sends this request again; the key comes from the environment."""
+        parts = ["curl", "-sS", "-i", "-X", self.method, shlex.quote(self.url)]
+        for name, value in self.request_headers.items():
+            if name.lower() == API_KEY_HEADER.lower() and value == REDACTED:
+                parts += ["-H", f'"{name}: ${self.key_env}"']
+            else:
+                parts += ["-H", shlex.quote(f"{name}: {value}")]
+        if self.request_body is not None:
+            body = self.request_body
+            if len(body) > CURL_BODY_CAP:
+                parts += ["--data-binary", f"'<{len(body)} bytes, see the request attachment>'"]
+            else:
+                parts += ["--data-binary", _shell_bytes(body)]
+        return " ".join(parts)
+
+
+def _shell_bytes(data: bytes) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and text.isprintable():
+        return shlex.quote(text)
+    escaped = "".join(
+        chr(b) if 32 <= b < 127 and chr(b) not in "'\\" else f"\\x{b:02x}" for b in data
+    )
+    return f"$'{escaped}'"
+
+
+@dataclass
+class Stats:
+    sent: int = 0
+    retried: int = 0
+    timings: list[float] = field(default_factory=list)
+
+    def median(self) -> float | None:
+        if not self.timings:
+            return None
+        ordered = sorted(self.timings)
+        mid = len(ordered) // 2
+        return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+    def worst(self) -> float | None:
+        return max(self.timings) if self.timings else None
+
+
+class Client:
+    """The suite's only way to the target."""
+
+    def __init__(
+        self,
+        target: Target,
+        *,
+        redactor: Redactor | None = None,
+        on_exchange: Callable[[Exchange], None] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.target = target
+        self.redact = redactor or Redactor()
+        self.redact.add(target.api_key)
+        self.on_exchange = on_exchange
+        self.exchanges: list[Exchange] = []
+        self.stats = Stats()
+        self.current_check: str | None = None
+        self._lock = threading.Lock()
+        self._started = time.monotonic()
+        self._last_sent = 0.0
+        verify: Any = True
+        if target.insecure:
+            verify = False
+        elif target.ca_bundle:
+            verify = target.ca_bundle
+        self._http = httpx.Client(
+            follow_redirects=False,
+            timeout=httpx.Timeout(target.limits.timeout),
+            verify=verify,
+            transport=transport,
+            headers={"User-Agent": "sigmamind-campaign-conformance"},
+            trust_env=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- budget ---------------------------------------------------------
+    def _before_send(self, exempt: bool) -> None:
+        limits = self.target.limits
+        if exempt:
+            pass
+        elif limits.max_requests is not None and self.stats.sent >= limits.max_requests:
+            raise BudgetExhausted(f"request budget of {limits.max_requests} spent")
+        if limits.time_budget is not None and not exempt:
+            if time.monotonic() - self._started >= limits.time_budget:
+                raise BudgetExhausted(f"time budget of {limits.time_budget:g} s spent")
+        rate = limits.rate_limit
+        if rate is None and not self.target.is_loopback:
+            rate = 10.0
+        if rate:
+            wait = self._last_sent + 1.0 / rate - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+        self._last_sent = time.monotonic()
+
+    # -- requests -------------------------------------------------------
+    def url_for(self, campaign_id: str) -> tuple[str, str]:
+        path = "/v1/campaigns/" + quote(campaign_id, safe="")
+        return self.target.base_url + path, path
+
+    def send(
+        self,
+        method: str,
+        campaign_id: str,
+        *,
+        body: Any = _UNSET,
+        raw: bytes | None = None,
+        content_type: str | None = "application/json",
+        api_key: Any = _UNSET,
+        headers: dict[str, str] | None = None,
+        hostile: bool = False,
+        exempt: bool = False,
+    ) -> Exchange:
+        """Send one request; transport failures are recorded on the Exchange, not raised.
+
+        `exempt` requests (the final restore) are not stopped by the budgets.
+        """
+        url, path = self.url_for(campaign_id)
+        content: bytes | None
+        if raw is not None:
+            content = raw
+        elif body is _UNSET:
+            content = None
+        else:
+            content = json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        send_headers: dict[str, str] = {}
+        if content is not None and content_type is not None:
+            send_headers["Content-Type"] = content_type
+        key = self.target.api_key if api_key is _UNSET else api_key
+        if key is not None:
+            send_headers[API_KEY_HEADER] = key
+        send_headers.update(headers or {})
+        shown_headers = {
+            name: (REDACTED if value == self.target.api_key else self.redact(value))
+            for name, value in send_headers.items()
+        }
+        with self._lock:
+            self._before_send(exempt)
+            self.stats.sent += 1
+            exchange = Exchange(
+                number=self.stats.sent,
+                method=method,
+                url=url,
+                path=path,
+                request_headers=shown_headers,
+                request_body=None if content is None else self.redact.bytes(content),
+                key_env=self.target.api_key_env,
+                check_id=self.current_check,
+                hostile=hostile,
+            )
+            self._perform(exchange, method, url, send_headers, content)
+        self.exchanges.append(exchange)
+        if self.on_exchange is not None:
+            self.on_exchange(exchange)
+        return exchange
+
+    def _perform(
+        self,
+        exchange: Exchange,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        content: bytes | None,
+    ) -> None:
+        for attempt in range(4):
+            started = time.monotonic()
+            try:
+                with self._http.stream(method, url, headers=headers, content=content) as response:
+                    body = bytearray()
+                    truncated = False
+                    for chunk in response.iter_raw():
+                        body.extend(chunk)
+                        if len(body) > BODY_CAP:
+                            truncated = True
+                            del body[BODY_CAP:]
+                            break
+                    exchange.status = response.status_code
+                    # Kept as received (api_key_not_echoed looks for the key here);
+                    # everything that writes an exchange out redacts it.
+                    exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
+                    exchange.response_body = bytes(body)
+                    exchange.truncated = truncated
+                    exchange.error = None
+            except httpx.TimeoutException:
+                exchange.error = f"no response within {self.target.limits.timeout:g} s (timeout)"
+            except httpx.ConnectError as exc:
+                exchange.error = f"connection failed: {self.redact(str(exc)) or type(exc).__name__}"
+            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                exchange.error = (
+                    f"connection broken mid-response: {self.redact(str(exc)) or type(exc).__name__}"
+                )
+            except httpx.HTTPError as exc:
+                exchange.error = f"transport error: {self.redact(str(exc)) or type(exc).__name__}"
+            exchange.elapsed = time.monotonic() - started
+            self.stats.timings.append(exchange.elapsed)
+            if exchange.status == 429 and attempt < 3:
+                delay = _retry_after(exchange.response_headers.get("retry-after"))
+                if delay is not None and delay <= self.target.limits.max_retry_after:
+                    exchange.retries += 1
+                    self.stats.retried += 1
+                    time.sleep(delay)
+                    continue
+            return
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return 1.0
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return 1.0
+        return max(0.0, when.timestamp() - time.time())

@@ -1,0 +1,193 @@
+"""What a check works with: the target, its fixtures, a recorded client, and helpers
+that turn a response into Expected / Actual failures."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import hypothesis
+from hypothesis import HealthCheck, Phase
+
+from ._catalogue import Check, CheckFailure, MissingFixture, NotExercised
+from ._client import _UNSET, Client, Exchange
+from ._spec import Spec
+from ._target import Fixtures, Target
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    max_examples: int
+    shrink: bool
+    fuzz_examples: int
+
+
+PROFILES = {
+    "quick": Profile("quick", max_examples=8, shrink=False, fuzz_examples=25),
+    "deep": Profile("deep", max_examples=120, shrink=True, fuzz_examples=400),
+}
+
+
+def describe_statuses(statuses: Collection[int]) -> str:
+    ordered = sorted(statuses)
+    if len(ordered) == 1:
+        return str(ordered[0])
+    return ", ".join(str(s) for s in ordered[:-1]) + f" or {ordered[-1]}"
+
+
+class Context:
+    """Handed to every check; one per check run."""
+
+    def __init__(
+        self,
+        *,
+        target: Target,
+        client: Client,
+        spec: Spec,
+        profile: Profile,
+        seed: int,
+        level: str,
+        check: Check,
+    ) -> None:
+        self.target = target
+        self.client = client
+        self.spec = spec
+        self.profile = profile
+        self.seed = seed
+        self.level = level
+        self.check = check
+        self.exercised = False
+
+    @property
+    def fixtures(self) -> Fixtures:
+        return self.target.fixtures
+
+    @property
+    def campaign_id(self) -> str:
+        return self.target.fixtures.campaign_id
+
+    # -- sending ----------------------------------------------------------
+    def patch(
+        self,
+        body: Any = _UNSET,
+        *,
+        campaign_id: str | None = None,
+        raw: bytes | None = None,
+        content_type: str | None = "application/json",
+        api_key: Any = _UNSET,
+        headers: dict[str, str] | None = None,
+        hostile: bool = False,
+    ) -> Exchange:
+        """PATCH the campaign; a request that gets no answer fails the check."""
+        exchange = self.client.send(
+            "PATCH",
+            campaign_id or self.campaign_id,
+            body=body,
+            raw=raw,
+            content_type=content_type,
+            api_key=api_key,
+            headers=headers,
+            hostile=hostile,
+        )
+        if exchange.error is not None:
+            raise CheckFailure(
+                exchange.error,
+                expected="an HTTP response",
+                exchange=exchange,
+                title=f"the target did not answer: {exchange.error}",
+            )
+        return exchange
+
+    def state(self) -> dict[str, Any]:
+        """The campaign as an empty update returns it."""
+        exchange = self.patch({})
+        if exchange.status != 200:
+            raise CheckFailure(
+                f"{exchange.status} {exchange.body_text(200)}",
+                expected="200 with the campaign (an empty update changes nothing)",
+                exchange=exchange,
+                title="cannot read the campaign's state with an empty update",
+            )
+        return self.expect_object(exchange)
+
+    # -- judging ------------------------------------------------------------
+    def expect_object(self, exchange: Exchange) -> dict[str, Any]:
+        body = exchange.json_or_none()
+        if not isinstance(body, dict):
+            raise CheckFailure(
+                f"body {exchange.body_text(200)!r}",
+                expected="a JSON object body",
+                exchange=exchange,
+                title=f"{exchange.status} response body is not a JSON object",
+            )
+        return body
+
+    def expect_status(
+        self, exchange: Exchange, allowed: Collection[int], *, sent: str
+    ) -> None:
+        if exchange.status not in allowed:
+            raise CheckFailure(
+                f"{exchange.status} {exchange.body_text(200)}",
+                expected=describe_statuses(allowed),
+                exchange=exchange,
+                title=f"{sent}: answered {exchange.status}, "
+                f"expected {describe_statuses(allowed)}",
+            )
+
+    def expect_ok(self, exchange: Exchange, *, sent: str) -> dict[str, Any]:
+        """A 200 with a JSON object body, which is returned."""
+        self.expect_status(exchange, {200}, sent=sent)
+        return self.expect_object(exchange)
+
+    def expect_rejected(
+        self, exchange: Exchange, allowed: Collection[int] = (400,), *, sent: str
+    ) -> dict[str, Any]:
+        """An error status from `allowed` with a JSON object (Error) body."""
+        self.expect_status(exchange, allowed, sent=sent)
+        return self.expect_object(exchange)
+
+    def fail(self, actual: str, *, expected: str, exchange: Exchange | None = None,
+             title: str | None = None) -> None:
+        raise CheckFailure(actual, expected=expected, exchange=exchange, title=title)
+
+    def require(self, *names: str) -> None:
+        missing = [n for n in names if not getattr(self.fixtures, n)]
+        if missing:
+            raise MissingFixture(missing)
+
+    def not_exercised(self, reason: str) -> None:
+        raise NotExercised(reason)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    # -- property-based probing -----------------------------------------
+    def seed_for(self, name: str) -> int:
+        digest = hashlib.sha256(f"{self.seed}:{self.check.id}:{name}".encode()).digest()
+        return int.from_bytes(digest[:8], "big")
+
+    def given(self, *args: Any, max_examples: int | None = None, **kwargs: Any
+              ) -> Callable[[Callable[..., None]], Callable[[], None]]:
+        """hypothesis.given with the run's profile and a seed derived from the run's."""
+        phases = [Phase.explicit, Phase.generate]
+        if self.profile.shrink:
+            phases.append(Phase.shrink)
+
+        def decorate(fn: Callable[..., None]) -> Callable[[], None]:
+            test = hypothesis.given(*args, **kwargs)(fn)
+            test = hypothesis.settings(
+                max_examples=max_examples or self.profile.max_examples,
+                deadline=None,
+                database=None,
+                phases=phases,
+                suppress_health_check=list(HealthCheck),
+                print_blob=False,
+                derandomize=False,
+            )(test)
+            return hypothesis.seed(self.seed_for(fn.__name__))(test)  # type: ignore[no-any-return]
+
+        return decorate

@@ -1,0 +1,158 @@
+"""The embedded default target: the reference server (or one of its mutants) on loopback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from typing import Any
+
+from ._target import Fixtures, Secret, Target, TargetError
+
+# Names the reference treats as the agent's variables; a real target lists its
+# own in the target file (dynamic_variable_names).
+REFERENCE_VARIABLES = ("customer_name", "appointment_day")
+
+
+def mutant_names() -> list[str]:
+    from reference import MUTANTS
+
+    return sorted(MUTANTS)
+
+
+class EmbeddedServer:
+    """The reference (or a mutant) served by uvicorn in a child process.
+
+    A child process rather than a thread: a server thread sharing the
+    client's interpreter answers keep-alive requests about fifty times slower.
+    """
+
+    def __init__(self, mutant: str | None, host: str, port: int) -> None:
+        command = [sys.executable, "-m", "conformance._embedded", "--host", host,
+                   "--port", str(port)]
+        if mutant:
+            command += ["--mutant", mutant]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+        )
+        assert self.process.stdout is not None
+        ready: list[str] = []
+        reader = threading.Thread(
+            target=lambda: ready.append(self.process.stdout.readline()),  # type: ignore[union-attr]
+            daemon=True,
+        )
+        reader.start()
+        reader.join(30)
+        if not ready or not ready[0].strip():
+            self.stop()
+            raise TargetError("the embedded reference server did not start")
+        self.announcement: dict[str, Any] = json.loads(ready[0])
+        self.base_url = f"http://{host}:{self.announcement['port']}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def start_embedded(mutant: str | None = None, *, host: str = "127.0.0.1", port: int = 0
+                   ) -> tuple[Target, EmbeddedServer]:
+    """Start the reference (or a mutant) on loopback; returns the target and the server."""
+    if mutant is not None and mutant not in mutant_names():
+        raise TargetError(f"--mutant: unknown mutant {mutant!r} (see --list-mutants)")
+    server = EmbeddedServer(mutant, host, port)
+    raw = server.announcement["fixtures"]
+    fixtures = Fixtures(
+        **{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+    )
+    target = Target(
+        base_url=server.base_url,
+        fixtures=fixtures,
+        api_key=Secret(server.announcement["key"]),
+        name=f"embedded mutant {mutant}" if mutant else "embedded reference",
+        embedded=True,
+    )
+    return target, server
+
+
+def _serve_child(argv: list[str]) -> None:
+    """Child side: bind, announce port, key and fixtures on stdout, then serve."""
+    import argparse
+    import dataclasses
+    import socket
+
+    import uvicorn
+
+    from reference import MUTANTS, Rules, create_app, load_world
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--mutant")
+    args = parser.parse_args(argv)
+    world = load_world()
+    rules = MUTANTS[args.mutant].rules if args.mutant else Rules
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((args.host, args.port))
+    fixtures = dataclasses.asdict(embedded_fixtures(world))
+    print(json.dumps({"port": sock.getsockname()[1], "key": world.primary_key,
+                      "fixtures": fixtures}), flush=True)
+    config = uvicorn.Config(create_app(world, rules=rules), log_level="warning",
+                            access_log=False, lifespan="off")
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def embedded_fixtures(world: Any) -> Fixtures:
+    raw = world.target_fixtures()
+    return Fixtures(
+        campaign_id=raw["campaign_id"],
+        taken_campaign_name=raw["taken_campaign_name"],
+        agent_ids=tuple(raw["agent_ids"]),
+        phone_numbers=tuple(raw["phone_numbers"]),
+        foreign_campaign_id=raw.get("foreign_campaign_id"),
+        foreign_agent_id=raw.get("foreign_agent_id"),
+        foreign_phone_number=raw.get("foreign_phone_number"),
+        dynamic_variable_names=REFERENCE_VARIABLES,
+    )
+
+
+def target_toml(target: Target) -> str:
+    """The target file a user would write for `target` (the key stays in the environment)."""
+    fx = target.fixtures
+
+    def q(value: str) -> str:
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    def qs(values: tuple[str, ...]) -> str:
+        return "[" + ", ".join(q(v) for v in values) + "]"
+
+    lines = [
+        f"base_url = {q(target.base_url)}",
+        f"api_key_env = {q(target.api_key_env)}",
+        "",
+        "[fixtures]",
+        f"campaign_id = {q(fx.campaign_id)}",
+        f"taken_campaign_name = {q(fx.taken_campaign_name)}",
+        f"agent_ids = {qs(fx.agent_ids)}",
+        f"phone_numbers = {qs(fx.phone_numbers)}",
+    ]
+    for name in ("foreign_campaign_id", "foreign_agent_id", "foreign_phone_number"):
+        value = getattr(fx, name)
+        if value:
+            lines.append(f"{name} = {q(value)}")
+    if fx.dynamic_variable_names:
+        lines.append(f"dynamic_variable_names = {qs(fx.dynamic_variable_names)}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    _serve_child(sys.argv[1:])

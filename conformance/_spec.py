@@ -1,0 +1,267 @@
+"""The contract as data: the verbatim document, its errata, and response validation.
+
+`load_spec()` reads `spec/openapi.yaml`, validates it as OpenAPI 3.0, reads
+`spec/errata.yaml`, and builds the in-memory overlay the suite validates with.
+The files on disk are never changed.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
+OPERATION_PATH = "/v1/campaigns/{campaignId}"
+OPERATION_POINTER = "/paths/~1v1~1campaigns~1{campaignId}/patch"
+# The operation is validated as if it were sent to the document's own server:
+# openapi-core matches the request against `servers`, and the target's origin
+# is not part of the contract.
+_VALIDATION_HOST = "https://api.sigmamind.ai"
+
+
+class SpecError(Exception):
+    """The contract document or its errata cannot be used."""
+
+
+@dataclass(frozen=True)
+class Side:
+    pointer: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class Erratum:
+    id: str
+    title: str
+    sides: tuple[Side, ...]
+    decision: str
+    overlay: tuple[dict[str, Any], ...] = ()
+    request_overlay: tuple[dict[str, Any], ...] = ()
+    exercised: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One way a response breaks the document."""
+
+    kind: str  # "status", "content-type", "schema"
+    message: str
+
+
+@dataclass
+class Spec:
+    document: dict[str, Any]
+    text: str
+    errata: tuple[Erratum, ...]
+    overlaid: dict[str, Any] = field(repr=False)
+    sha256: str = ""
+
+    @property
+    def version(self) -> str:
+        return str(self.document.get("info", {}).get("version", ""))
+
+    @property
+    def operation(self) -> dict[str, Any]:
+        return resolve_pointer(self.document, OPERATION_POINTER)
+
+    @property
+    def documented_statuses(self) -> frozenset[int]:
+        return frozenset(int(s) for s in self.operation["responses"])
+
+    def request_schema(self) -> dict[str, Any]:
+        """UpdateCampaignRequest with the request overlay, refs left as they are."""
+        doc = copy.deepcopy(self.overlaid)
+        for erratum in self.errata:
+            for op in erratum.request_overlay:
+                _apply(doc, op)
+        return doc
+
+    def request_document(self) -> dict[str, Any]:
+        """The whole document with both overlays: what fuzzing generates from."""
+        return self.request_schema()
+
+    def validate_response(
+        self, *, path: str, status: int, content_type: str, body: bytes
+    ) -> list[Problem]:
+        """Problems of one response to PATCH `path`, judged by the overlaid document."""
+        if status not in self.documented_statuses:
+            return [
+                Problem(
+                    "status",
+                    f"status {status} is not documented for the operation "
+                    f"(documented: {', '.join(str(s) for s in sorted(self.documented_statuses))})",
+                )
+            ]
+        from openapi_core.testing import MockRequest, MockResponse
+
+        campaign_id = path.rsplit("/", 1)[-1]
+        request = MockRequest(
+            _VALIDATION_HOST,
+            "patch",
+            path,
+            view_args={"campaignId": campaign_id},
+            data=b"{}",
+        )
+        media = (content_type or "").split(";")[0].strip().lower()
+        response = MockResponse(body, status_code=status, content_type=media or "")
+        problems: list[Problem] = []
+        for error in _openapi(self).iter_response_errors(request, response):
+            problems.extend(_describe(error))
+        return problems
+
+    def erratum(self, erratum_id: str) -> Erratum:
+        for erratum in self.errata:
+            if erratum.id == erratum_id:
+                return erratum
+        raise KeyError(erratum_id)
+
+
+def _describe(error: Exception) -> Iterable[Problem]:
+    cause = error.__cause__
+    schema_errors = getattr(cause, "schema_errors", None) or getattr(error, "schema_errors", None)
+    name = type(cause or error).__name__
+    if schema_errors:
+        for schema_error in schema_errors:
+            where = "/".join(str(p) for p in getattr(schema_error, "absolute_path", ()))
+            yield Problem("schema", f"{'/' + where if where else 'body'}: {schema_error.message}")
+    elif name == "MediaTypeNotFound":
+        yield Problem("content-type", str(cause or error))
+    elif name in {"ResponseNotFound"}:
+        yield Problem("status", str(error))
+    else:
+        message = str(cause or error)
+        yield Problem("schema", message)
+
+
+@cache
+def _openapi_for(sha: str, overlaid_json: str) -> Any:
+    from openapi_core import OpenAPI
+
+    return OpenAPI.from_dict(json.loads(overlaid_json))
+
+
+def _openapi(spec: Spec) -> Any:
+    return _openapi_for(spec.sha256, json.dumps(spec.overlaid))
+
+
+def resolve_pointer(document: Any, pointer: str) -> Any:
+    """The value at a JSON Pointer (RFC 6901); KeyError when it does not resolve."""
+    if pointer in ("", "/"):
+        return document
+    if not pointer.startswith("/"):
+        raise KeyError(pointer)
+    value = document
+    for raw in pointer[1:].split("/"):
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(value, list):
+            value = value[int(token)]
+        elif isinstance(value, dict) and token in value:
+            value = value[token]
+        else:
+            raise KeyError(pointer)
+    return value
+
+
+def _apply(document: dict[str, Any], op: dict[str, Any]) -> None:
+    parent_pointer, _, last = op["path"].rpartition("/")
+    parent = resolve_pointer(document, parent_pointer)
+    key = last.replace("~1", "/").replace("~0", "~")
+    if op["op"] in ("add", "replace"):
+        parent[key] = copy.deepcopy(op["value"])
+    elif op["op"] == "remove":
+        parent.pop(key, None)
+    else:
+        raise SpecError(f"unknown overlay operation {op['op']!r} at {op['path']}")
+
+
+def fold(text: str) -> str:
+    """Whitespace folded to single spaces, as YAML folds a block scalar."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def quote_found(spec: Spec, pointer: str, quote: str) -> bool:
+    """Whether `quote` stands at `pointer` (in its text, or in the document's text)."""
+    value = resolve_pointer(spec.document, pointer)
+    if isinstance(value, str):
+        return fold(quote) in fold(value)
+    return fold(quote) in fold(spec.text)
+
+
+def _load_errata(path: Path) -> tuple[Erratum, ...]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise SpecError(f"cannot read errata {path.name}: {exc}") from None
+    if not isinstance(raw, list):
+        raise SpecError(f"{path.name}: expected a list of errata")
+    errata = []
+    for entry in raw:
+        try:
+            errata.append(
+                Erratum(
+                    id=entry["id"],
+                    title=entry["title"],
+                    sides=tuple(Side(s["pointer"], s["quote"]) for s in entry["sides"]),
+                    decision=fold(entry["decision"]),
+                    overlay=tuple(entry.get("overlay", ())),
+                    request_overlay=tuple(entry.get("request_overlay", ())),
+                    exercised=entry.get("exercised"),
+                )
+            )
+        except (KeyError, TypeError) as exc:
+            raise SpecError(f"{path.name}: malformed erratum {entry!r}: {exc}") from None
+    return tuple(errata)
+
+
+@cache
+def load_spec(directory: Path = SPEC_DIR) -> Spec:
+    """The contract, validated, with its errata overlay built in memory."""
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    path = directory / "openapi.yaml"
+    try:
+        text = path.read_text(encoding="utf-8")
+        document = yaml.safe_load(text)
+    except (OSError, yaml.YAMLError) as exc:
+        raise SpecError(f"cannot read the contract {path.name}: {exc}") from None
+    if not isinstance(document, dict):
+        raise SpecError(f"{path.name} is not an OpenAPI document")
+    try:
+        validate(document)
+    except OpenAPIValidationError as exc:
+        raise SpecError(f"{path.name} is not valid OpenAPI 3.0: {exc.message}") from None
+    errata = _load_errata(directory / "errata.yaml")
+    overlaid = copy.deepcopy(document)
+    for erratum in errata:
+        for op in erratum.overlay:
+            try:
+                _apply(overlaid, op)
+            except KeyError:
+                raise SpecError(f"erratum {erratum.id}: {op['path']} does not resolve") from None
+    return Spec(
+        document=document,
+        text=text,
+        errata=errata,
+        overlaid=overlaid,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+# Detectors named by errata `exercised:` keys. Each takes a parsed 200 body.
+ERRATA_DETECTORS: dict[str, Callable[[Any], bool]] = {
+    "scheduled_date_null": lambda body: isinstance(body, dict)
+    and "scheduledDate" in body
+    and body["scheduledDate"] is None,
+    "scheduled_date_absent": lambda body: isinstance(body, dict) and "scheduledDate" not in body,
+    "errors_null": lambda body: isinstance(body, dict) and "errors" in body and body["errors"] is None,
+}

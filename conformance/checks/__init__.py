@@ -1,0 +1,5 @@
+"""The checks, one module per area of the contract. Importing this package registers them."""
+
+from . import (  # noqa: F401
+    auth,
+)

@@ -1,0 +1,171 @@
+"""Authentication: the X-API-Key header, checked before anything else."""
+
+from __future__ import annotations
+
+from .._catalogue import MUST, SHOULD, Cite, check
+from .._context import Context
+
+SECURITY = Cite(
+    "/components/securitySchemes/apiKeyAuth/description",
+    "Authenticate every request by passing your API key in the `X-API-Key` header.",
+)
+UNAUTHORIZED = Cite(
+    "/paths/~1v1~1campaigns~1{campaignId}/patch/responses/401/content/application~1json"
+    "/examples/default/value/message",
+    "X-API-Key is missing or invalid",
+)
+FORBIDDEN = Cite(
+    "/paths/~1v1~1campaigns~1{campaignId}/patch/responses/403/description", "Forbidden"
+)
+NOT_FOUND = Cite(
+    "/paths/~1v1~1campaigns~1{campaignId}/patch/responses/404/description", "Not Found"
+)
+
+WRONG_KEYS = (
+    "not-a-real-key",
+    "x",
+    "Bearer not-a-real-key",
+    "0000000000000000000000000000000000000000",
+)
+
+
+def _wrong_keys(ctx: Context) -> list[str]:
+    """Keys that must not authenticate: invented ones and near misses of the real key."""
+    real = str(ctx.target.api_key)
+    near = [real + "x", real[:-1], real.swapcase() if real.swapcase() != real else real + "X"]
+    return [k for k in (*WRONG_KEYS, *near) if k and k != real and k.isprintable()]
+
+
+@check(
+    id="auth_missing_key_is_401",
+    level=MUST,
+    area="auth",
+    cites=[SECURITY, UNAUTHORIZED],
+    schema_level=True,
+)
+def auth_missing_key_is_401(ctx: Context) -> None:
+    """A request without X-API-Key is answered 401 with an Error body.
+
+    Sends an empty update and a valid name change without the header; the
+    campaign must stay as it was.
+    """
+    before = ctx.state()
+    for body in ({}, {"concurrentCalls": 7}):
+        ctx.expect_rejected(ctx.patch(body, api_key=None), {401}, sent="no X-API-Key header")
+    after = ctx.state()
+    if after != before:
+        ctx.fail(
+            "the campaign changed",
+            expected="an unauthenticated update changes nothing",
+            title="a request without a key changed the campaign",
+        )
+
+
+@check(
+    id="auth_wrong_key_is_401",
+    level=MUST,
+    area="auth",
+    cites=[SECURITY, UNAUTHORIZED],
+    schema_level=True,
+)
+def auth_wrong_key_is_401(ctx: Context) -> None:
+    """A request with an unknown X-API-Key is answered 401.
+
+    Sends updates with invented keys, an empty key, and near misses of the
+    real key (one character more or less, case swapped).
+    """
+    for key in ["", *_wrong_keys(ctx)]:
+        exchange = ctx.patch({"concurrentCalls": 3}, api_key=key)
+        ctx.expect_rejected(exchange, {401}, sent="an X-API-Key that is not a key")
+
+
+@check(
+    id="auth_checked_before_validation",
+    level=MUST,
+    area="auth",
+    cites=[SECURITY, UNAUTHORIZED],
+)
+def auth_checked_before_validation(ctx: Context) -> None:
+    """Authentication is decided before the body or the campaign id is looked at.
+
+    Without a key (and with a wrong one) sends an invalid body, malformed
+    JSON, and an unknown campaign id: each must be 401, never 400 or 404.
+    """
+    unknown_id = "camp_does_not_exist_0000"
+    for key in (None, "not-a-real-key"):
+        probes = [
+            ("an invalid body", ctx.patch({"campaignName": ""}, api_key=key)),
+            ("malformed JSON", ctx.patch(raw=b"{not json", api_key=key)),
+            ("an unknown campaign id", ctx.patch({}, api_key=key, campaign_id=unknown_id)),
+        ]
+        for what, exchange in probes:
+            who = "no key" if key is None else "a wrong key"
+            ctx.expect_rejected(exchange, {401}, sent=f"{who} and {what}")
+
+
+@check(
+    id="auth_header_name_case_insensitive",
+    level=MUST,
+    area="auth",
+    cites=[
+        SECURITY,
+        Cite("/components/securitySchemes/apiKeyAuth/name", "X-API-Key"),
+    ],
+)
+def auth_header_name_case_insensitive(ctx: Context) -> None:
+    """The key is accepted whatever the case of the header name (RFC 9110 5.1).
+
+    Sends an empty update with the header spelled x-api-key and X-API-KEY.
+    """
+    key = str(ctx.target.api_key)
+    for name in ("x-api-key", "X-API-KEY", "X-Api-Key"):
+        exchange = ctx.patch({}, api_key=None, headers={name: key})
+        ctx.expect_ok(exchange, sent=f"the key in a header named {name}")
+
+
+@check(
+    id="foreign_campaign_refused",
+    level=MUST,
+    area="auth",
+    cites=[FORBIDDEN, NOT_FOUND],
+    needs=("foreign_campaign_id",),
+)
+def foreign_campaign_refused(ctx: Context) -> None:
+    """Another account's campaign cannot be updated: 403 or 404.
+
+    Sends an empty update and a concurrentCalls change to the foreign
+    campaign with this account's key.
+    """
+    foreign = ctx.fixtures.foreign_campaign_id
+    assert foreign is not None
+    for body in ({}, {"concurrentCalls": 2}):
+        exchange = ctx.patch(body, campaign_id=foreign)
+        ctx.expect_rejected(exchange, {403, 404}, sent="another account's campaign id")
+
+
+@check(
+    id="api_key_not_echoed",
+    level=SHOULD,
+    area="auth",
+    cites=[SECURITY],
+    final=True,
+    schema_level=True,
+)
+def api_key_not_echoed(ctx: Context) -> None:
+    """No response carries the API key, in its headers or its body.
+
+    Looks at every response of the run (and sends a few requests of its own).
+    """
+    key = str(ctx.target.api_key).encode()
+    ctx.patch({"campaignName": ""})
+    ctx.patch({"sipPhoneNumber": "not a number"})
+    ctx.patch({})
+    for exchange in ctx.client.exchanges:
+        in_headers = any(key.decode() in v for v in exchange.response_headers.values())
+        if in_headers or key in exchange.response_body:
+            ctx.fail(
+                f"response {exchange.number} ({exchange.status}) contains the key",
+                expected="no response echoes X-API-Key",
+                exchange=exchange,
+                title="a response echoes the API key",
+            )
