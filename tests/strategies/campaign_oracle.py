@@ -46,6 +46,8 @@ QUICK = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+# For find(): stops at the first example that fits, so a big budget is cheap.
+REACH = settings(QUICK, max_examples=1000)
 
 
 @cache

@@ -52,8 +52,12 @@ def test_gap_and_overlap_have_two_readings():
         ({"agentId": None}, "null_values_rejected"),
         ({"isScheduled": True, "scheduledDate": "2030-01-01"}, "schedule_requires_date_time_zone"),
         (
-            {**SPEC_EXAMPLE, "scheduledDate": "2026-05-05", "scheduledTimezone": "Pacific/Kiritimati",
-             "scheduledTime": "22:00:00"},
+            {
+                **SPEC_EXAMPLE,
+                "scheduledDate": "2026-05-05",
+                "scheduledTime": "22:00:00",
+                "scheduledTimezone": "Pacific/Kiritimati",
+            },
             "past_schedule_rejected",
         ),
         ({**SPEC_EXAMPLE, "scheduledDate": "2027-02-29"}, "schedule_date_format_enforced"),
