@@ -1,0 +1,175 @@
+"""schedules() and past_schedules(): instants checked against zoneinfo directly."""
+
+import dataclasses
+import re
+import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone
+
+import pytest
+from campaign_oracle import FIVE_YEARS, NOW, QUICK, REACH, instants, local_now, violations
+from hypothesis import find, given
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+from strategies import Schedule, past_schedules, schedules
+from strategies._schedules import make_schedule
+
+AFTER = NOW + timedelta(days=365)
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+TIME = re.compile(r"[0-9]{2}:[0-9]{2}:[0-9]{2}")
+# Several moments of the day: Kiritimati (UTC+14) is just past midnight at 10:30Z.
+NOWS = [
+    NOW,
+    datetime(2026, 1, 1, 0, 0, 0, tzinfo=UTC),
+    datetime(2026, 6, 30, 10, 30, tzinfo=UTC),
+    datetime(2026, 6, 30, 11, 59, 59, tzinfo=UTC),
+    datetime(2026, 3, 29, 15, 30, tzinfo=UTC),
+    datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC),
+    datetime(2027, 3, 14, 2, 30, tzinfo=timezone(timedelta(hours=-5))),
+]
+
+
+def test_los_angeles_example():
+    schedule = make_schedule(date(2025, 9, 25), time(12, 0, 0), "America/Los_Angeles")
+    assert schedule.fields == {
+        "scheduledDate": "2025-09-25",
+        "scheduledTime": "12:00:00",
+        "scheduledTimezone": "America/Los_Angeles",
+    }
+    assert schedule.instants == {datetime(2025, 9, 25, 19, 0, 0, tzinfo=UTC)}
+    assert schedule.instants == instants("2025-09-25", "12:00:00", "America/Los_Angeles")
+
+
+def test_schedules_are_frozen():
+    schedule = make_schedule(date(2030, 1, 1), time(0, 0, 0), "UTC")
+    assert isinstance(schedule, Schedule)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        schedule.zone = "Europe/London"
+
+
+def _check_shape(schedule):
+    assert DATE.fullmatch(schedule.date) and TIME.fullmatch(schedule.time)
+    assert schedule.zone in zoneinfo.available_timezones()
+    assert schedule.instants == instants(schedule.date, schedule.time, schedule.zone)
+    assert len(schedule.instants) in (1, 2)
+    assert all(instant.utcoffset() == timedelta(0) for instant in schedule.instants)
+
+
+@QUICK
+@given(st.sampled_from(NOWS).flatmap(lambda now: st.tuples(st.just(now), schedules(after=now))))
+def test_future_schedules_are_after(args):
+    after, schedule = args
+    _check_shape(schedule)
+    assert min(schedule.instants) > after
+    assert max(schedule.instants) < after + FIVE_YEARS
+    body = {"isScheduled": True, **schedule.fields}
+    assert violations(body, now=after) == set()
+
+
+@QUICK
+@given(schedules(after=AFTER, zones=["Australia/Lord_Howe", "Asia/Kathmandu"]))
+def test_zones_are_respected(schedule):
+    assert schedule.zone in ("Australia/Lord_Howe", "Asia/Kathmandu")
+    assert min(schedule.instants) > AFTER
+
+
+def _month(schedule):
+    return int(schedule.date[5:7])
+
+
+def _southern(zone):
+    return zone.startswith(("Australia/", "Pacific/Auckland", "America/Santiago"))
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        lambda s: len(s.instants) == 2,  # DST gap or overlap
+        lambda s: len(s.instants) == 2 and s.zone == "Australia/Lord_Howe",
+        lambda s: s.time == "00:00:00",
+        lambda s: s.time == "23:59:59",
+        lambda s: _month(s) in (6, 7) and _southern(s.zone),
+        lambda s: _month(s) in (12, 1) and _southern(s.zone),
+        lambda s: _month(s) in (6, 7) and s.zone.startswith("Europe/"),
+        lambda s: s.date.endswith("-02-29"),
+        lambda s: min(s.instants) < AFTER + timedelta(days=7),
+    ],
+    ids=["two readings", "Lord Howe DST", "midnight", "last second", "southern winter",
+         "southern summer", "northern summer", "leap day", "soon after"],
+)
+def test_future_schedules_reach(condition):
+    find(schedules(after=AFTER), condition, settings=REACH)
+
+
+def test_gap_reading_both_sides():
+    schedule = find(
+        schedules(after=AFTER, zones=["America/New_York"]),
+        lambda s: len(s.instants) == 2 and s.date[5:7] == "03",
+        settings=REACH,
+    )
+    early, late = sorted(schedule.instants)
+    assert late - early == timedelta(hours=1)
+
+
+@QUICK
+@given(st.sampled_from(NOWS).flatmap(lambda now: st.tuples(st.just(now), past_schedules(now=now))))
+def test_past_schedules_are_two_hours_before(args):
+    now, schedule = args
+    _check_shape(schedule)
+    assert max(schedule.instants) <= now - timedelta(hours=2)
+    body = {"isScheduled": True, **schedule.fields}
+    assert violations(body, now=now) == {"past_schedule_rejected"}
+
+
+def _earlier_today_ahead(now):
+    def condition(schedule):
+        here = local_now(schedule.zone, now)
+        return schedule.date == here.date().isoformat() and here.utcoffset() > timedelta(0)
+
+    return condition
+
+
+@pytest.mark.parametrize("now", NOWS, ids=[n.isoformat() for n in NOWS])
+def test_past_schedules_reach_earlier_today_ahead_of_utc(now):
+    find(past_schedules(now=now), _earlier_today_ahead(now), settings=REACH)
+
+
+def test_earlier_today_where_utc_is_still_yesterday():
+    # At 22:06Z on 5 May it is 12:06 on 6 May in Kiritimati: "today" there is
+    # a date UTC has not reached yet.
+    now = datetime(2026, 5, 5, 22, 6, 45, tzinfo=UTC)
+    schedule = find(
+        past_schedules(now=now),
+        lambda s: s.zone == "Pacific/Kiritimati" and s.date == "2026-05-06",
+        settings=REACH,
+    )
+    assert max(schedule.instants) <= now - timedelta(hours=2)
+
+
+@pytest.mark.parametrize("days", [1, 365], ids=["yesterday", "last year"])
+def test_past_schedules_reach_days_back(days):
+    def condition(schedule):
+        today = local_now(schedule.zone, NOW).date()
+        return date.fromisoformat(schedule.date) == today - timedelta(days=days)
+
+    find(past_schedules(now=NOW), condition, settings=REACH)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: schedules(after=datetime(2030, 1, 1)),
+        lambda: schedules(after="2030-01-01"),
+        lambda: schedules(after=AFTER, zones=[]),
+        lambda: schedules(after=AFTER, zones="UTC"),
+        lambda: schedules(after=AFTER, zones=["Mars/Olympus"]),
+        lambda: schedules(after=AFTER, zones=["localtime"]),
+        lambda: past_schedules(now=datetime(2030, 1, 1)),
+        lambda: past_schedules(now=None),
+    ],
+    ids=["naive", "str", "no zones", "zones as str", "unknown zone", "localtime", "naive now",
+         "None now"],
+)
+def test_bad_arguments_raise_at_definition(make):
+    with pytest.raises(InvalidArgument):
+        make()
