@@ -31,6 +31,8 @@ Documented choices where the contract leaves room:
 * Without ``isScheduled: true`` the three schedule fields are ignored -- they
   change nothing -- but they are still type and format checked (a malformed
   value is 400). The future-instant rule applies only with ``isScheduled: true``.
+  An instant that cannot be represented in UTC (year 9999 west of Greenwich)
+  is 400 on ``scheduledDate``.
 * ``isScheduled: false`` clears the schedule; a "scheduled" campaign becomes
   "live", other statuses stay.
 * The error body's ``path`` is the percent-decoded request path.
@@ -407,7 +409,11 @@ class Rules:
                 missing = True  # already reported as invalid
         if missing:
             return None
-        at = self.schedule_instant(cleaned["date"], cleaned["time"], cleaned["timezone"])
+        try:
+            at = self.schedule_instant(cleaned["date"], cleaned["time"], cleaned["timezone"])
+        except OverflowError:
+            errors["scheduledDate"] = "the scheduled instant is out of range"
+            return None
         if not self.is_future(at):
             errors["scheduledDate"] = "the scheduled date and time must be in the future"
             return None
