@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from jsonschema import Draft4Validator, FormatChecker
 
 from strategies import RawBody
@@ -46,8 +46,9 @@ QUICK = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-# For find(): stops at the first example that fits, so a big budget is cheap.
-REACH = settings(QUICK, max_examples=1000)
+# For find(): stops at the first example that fits and does not shrink it,
+# so a big budget is cheap.
+REACH = settings(QUICK, max_examples=1000, phases=[Phase.generate], database=None)
 
 
 @cache
