@@ -1,0 +1,122 @@
+"""The catalogue of checks, checked against itself, the contract and the mutants.
+
+Every check must be findable (a stable snake_case id known to the mutants),
+justified (each citation resolves in spec/openapi.yaml and quotes it word
+for word), stated plainly (a short requirement line), and proven (every MUST
+rule is named by at least one mutant that breaks it).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from conformance._catalogue import AREAS, MUST, SHOULD, Check, load_catalogue
+from conformance._cli import main
+from conformance._spec import Erratum, load_spec, quote_found, resolve_pointer
+from reference import CHECK_IDS, MUTANTS
+
+SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+REQUIREMENT_MAX = 70
+BANNED_IN_REQUIREMENT = ("should", "test that")
+
+CATALOGUE = load_catalogue()
+CHECKS = list(CATALOGUE.values())
+SPEC = load_spec()
+
+
+def by_id(checks: list[Check]) -> list[Any]:
+    return [pytest.param(c, id=c.id) for c in checks]
+
+
+def test_ids_are_unique() -> None:
+    ids = [c.id for c in CHECKS]
+    assert len(ids) == len(set(ids))
+    assert all(key == c.id for key, c in CATALOGUE.items())
+
+
+@pytest.mark.parametrize("check", by_id(CHECKS))
+def test_id_is_snake_case_and_known_to_the_mutants(check: Check) -> None:
+    assert SNAKE_CASE.fullmatch(check.id), f"{check.id} is not snake_case"
+    assert check.id in CHECK_IDS, f"{check.id} is missing from reference.CHECK_IDS"
+
+
+def test_every_id_known_to_the_mutants_is_in_the_catalogue() -> None:
+    missing = [i for i in CHECK_IDS if i not in CATALOGUE]
+    assert not missing, f"reference.CHECK_IDS names checks the catalogue lacks: {missing}"
+
+
+@pytest.mark.parametrize("check", by_id(CHECKS))
+def test_level_is_must_or_should(check: Check) -> None:
+    assert check.level in (MUST, SHOULD)
+
+
+@pytest.mark.parametrize("check", by_id(CHECKS))
+def test_area_is_known(check: Check) -> None:
+    assert check.area in AREAS
+
+
+@pytest.mark.parametrize("check", by_id(CHECKS))
+def test_requirement_is_one_short_plain_line(check: Check) -> None:
+    requirement = check.requirement
+    assert requirement != check.id, f"{check.id} has no docstring"
+    assert len(requirement) <= REQUIREMENT_MAX, (
+        f"{check.id}: requirement is {len(requirement)} characters (max {REQUIREMENT_MAX}): "
+        f"{requirement!r}"
+    )
+    lowered = requirement.lower()
+    for banned in BANNED_IN_REQUIREMENT:
+        assert banned not in lowered, f"{check.id}: requirement says {banned!r}: {requirement!r}"
+    assert check.description, f"{check.id}: the docstring does not say what is sent"
+
+
+@pytest.mark.parametrize("check", by_id(CHECKS))
+def test_every_citation_resolves_and_quotes_the_document(check: Check) -> None:
+    assert check.cites, f"{check.id} cites nothing"
+    for cite in check.cites:
+        try:
+            resolve_pointer(SPEC.document, cite.pointer)
+        except (KeyError, IndexError, ValueError):
+            pytest.fail(f"{check.id}: {cite.pointer} does not resolve in openapi.yaml")
+        assert quote_found(SPEC, cite.pointer, cite.quote), (
+            f"{check.id}: {cite.quote!r} is not found at {cite.pointer}"
+        )
+
+
+@pytest.mark.parametrize("check", by_id([c for c in CHECKS if c.level == MUST]))
+def test_every_must_rule_is_broken_by_a_mutant(check: Check) -> None:
+    killers = [m.name for m in MUTANTS.values() if check.id in m.killed_by]
+    assert killers, f"no mutant names the MUST check {check.id} in its killed_by"
+
+
+@pytest.mark.parametrize("name", sorted(MUTANTS))
+def test_every_killed_by_id_is_in_the_catalogue(name: str) -> None:
+    unknown = [i for i in MUTANTS[name].killed_by if i not in CATALOGUE]
+    assert not unknown, f"mutant {name} is killed by checks the catalogue lacks: {unknown}"
+
+
+@pytest.mark.parametrize("erratum", [pytest.param(e, id=e.id) for e in SPEC.errata])
+def test_every_erratum_quotes_both_sides(erratum: Erratum) -> None:
+    assert len(erratum.sides) >= 2, f"{erratum.id} has fewer than two sides"
+    assert erratum.decision, f"{erratum.id} records no decision"
+    for side in erratum.sides:
+        try:
+            resolve_pointer(SPEC.document, side.pointer)
+        except (KeyError, IndexError, ValueError):
+            pytest.fail(f"{erratum.id}: {side.pointer} does not resolve in openapi.yaml")
+        assert quote_found(SPEC, side.pointer, side.quote), (
+            f"{erratum.id}: {side.quote!r} is not found at {side.pointer}"
+        )
+
+
+def test_erratum_ids_are_unique() -> None:
+    ids = [e.id for e in SPEC.errata]
+    assert len(ids) == len(set(ids))
+
+
+def test_list_checks_prints_every_id(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--list-checks"]) == 0
+    listed = {line.split()[0] for line in capsys.readouterr().out.splitlines() if line.strip()}
+    assert listed == set(CATALOGUE)

@@ -1,0 +1,179 @@
+"""The contract as the suite reads it: the verbatim document, its errata overlay,
+and the response validation every check relies on."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from conformance._spec import (
+    OPERATION_POINTER,
+    SPEC_DIR,
+    Problem,
+    Spec,
+    load_spec,
+    resolve_pointer,
+)
+from reference import create_app, load_world
+
+SCHEMAS = "/components/schemas"
+NULLABLE_BY_ERRATA = ("scheduledDate", "errors")
+
+
+@pytest.fixture(scope="module")
+def spec() -> Spec:
+    return load_spec()
+
+
+@pytest.fixture(scope="module")
+def reference_exchanges() -> dict[str, httpx.Response]:
+    """A 200 and a 400 exactly as the reference answers them (in process, no socket)."""
+    world = load_world()
+    fixtures = world.target_fixtures()
+
+    async def exchange() -> dict[str, httpx.Response]:
+        transport = httpx.ASGITransport(app=create_app(world))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            path = f"/v1/campaigns/{fixtures['campaign_id']}"
+            headers = {"X-API-Key": world.primary_key}
+            return {
+                "ok": await http.patch(path, json={}, headers=headers),
+                "invalid": await http.patch(path, json={"campaignName": ""}, headers=headers),
+            }
+
+    return asyncio.run(exchange())
+
+
+def validate(spec: Spec, *, status: int = 200, content_type: str = "application/json",
+             body: Any) -> list[Problem]:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return spec.validate_response(
+        path="/v1/campaigns/camp_XiQEBcj9cc5TFRB4", status=status,
+        content_type=content_type, body=raw,
+    )
+
+
+def test_the_document_loads_as_valid_openapi_3_0(spec: Spec) -> None:
+    assert spec.document["openapi"].startswith("3.0")
+    assert resolve_pointer(spec.document, OPERATION_POINTER)["requestBody"]
+    assert spec.documented_statuses >= {200, 400, 401, 403, 404, 409, 500}
+
+
+def test_the_file_is_kept_verbatim(spec: Spec) -> None:
+    text = (SPEC_DIR / "openapi.yaml").read_text(encoding="utf-8")
+    assert spec.text == text
+    assert spec.sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert spec.document == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize("field", NULLABLE_BY_ERRATA)
+def test_the_overlay_makes_documented_nulls_nullable_in_memory_only(
+    spec: Spec, field: str
+) -> None:
+    pointer = f"{SCHEMAS}/CampaignResponse/properties/{field}"
+    assert resolve_pointer(spec.overlaid, pointer).get("nullable") is True
+    assert "nullable" not in resolve_pointer(spec.document, pointer)
+
+
+def test_building_the_request_schema_leaves_document_and_overlay_alone(spec: Spec) -> None:
+    document, overlaid = copy.deepcopy(spec.document), copy.deepcopy(spec.overlaid)
+    request = spec.request_schema()
+    time_schema = f"{SCHEMAS}/UpdateCampaignRequest/properties/scheduledTime"
+    assert "format" not in resolve_pointer(request, time_schema)
+    assert "pattern" in resolve_pointer(request, time_schema)
+    assert spec.document == document
+    assert spec.overlaid == overlaid
+
+
+def test_a_second_load_gives_the_same_contract(spec: Spec, tmp_path: Path) -> None:
+    for name in ("openapi.yaml", "errata.yaml"):
+        (tmp_path / name).write_bytes((SPEC_DIR / name).read_bytes())
+    again = load_spec(tmp_path)
+    assert again.sha256 == spec.sha256
+    assert again.overlaid == spec.overlaid
+
+
+def test_the_reference_answers_conform(
+    spec: Spec, reference_exchanges: dict[str, httpx.Response]
+) -> None:
+    for response in reference_exchanges.values():
+        problems = spec.validate_response(
+            path=response.request.url.path, status=response.status_code,
+            content_type=response.headers["content-type"], body=response.content,
+        )
+        assert problems == [], f"{response.status_code} {response.text}"
+
+
+def test_a_200_with_scheduled_date_null_is_accepted(
+    spec: Spec, reference_exchanges: dict[str, httpx.Response]
+) -> None:
+    body = reference_exchanges["ok"].json()
+    body.update(scheduledDate=None, errors=None, scheduled=False)
+    assert validate(spec, body=body) == []
+
+
+def test_a_200_with_scheduled_date_null_breaks_the_verbatim_document(
+    spec: Spec, reference_exchanges: dict[str, httpx.Response]
+) -> None:
+    """The overlay is what tolerates the null: the document alone does not."""
+    from openapi_core import OpenAPI
+    from openapi_core.testing import MockRequest, MockResponse
+
+    body = reference_exchanges["ok"].json()
+    body["scheduledDate"] = None
+    request = MockRequest("https://api.sigmamind.ai", "patch", "/v1/campaigns/c",
+                          view_args={"campaignId": "c"}, data=b"{}")
+    response = MockResponse(json.dumps(body).encode(), status_code=200,
+                            content_type="application/json")
+    errors = list(OpenAPI.from_dict(copy.deepcopy(spec.document))
+                  .iter_response_errors(request, response))
+    assert errors
+
+
+def test_an_undocumented_status_is_rejected(spec: Spec) -> None:
+    problems = validate(spec, status=418, body={"message": "teapot"})
+    assert [p.kind for p in problems] == ["status"]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "text/html; charset=utf-8"])
+def test_a_wrong_content_type_is_rejected(
+    spec: Spec, reference_exchanges: dict[str, httpx.Response], content_type: str
+) -> None:
+    problems = validate(spec, content_type=content_type, body=reference_exchanges["ok"].content)
+    assert problems
+    assert {p.kind for p in problems} == {"content-type"}
+
+
+def test_concurrent_calls_as_a_string_is_rejected(
+    spec: Spec, reference_exchanges: dict[str, httpx.Response]
+) -> None:
+    body = reference_exchanges["ok"].json()
+    body["concurrentCalls"] = "5"
+    problems = validate(spec, body=body)
+    assert problems
+    assert all(p.kind == "schema" for p in problems)
+    assert any("concurrentCalls" in p.message for p in problems)
+
+
+def test_an_error_with_a_timestamp_that_is_not_a_date_time_is_rejected(
+    spec: Spec, reference_exchanges: dict[str, httpx.Response]
+) -> None:
+    body = reference_exchanges["invalid"].json()
+    assert validate(spec, status=400, body=body) == []
+    body["timestamp"] = "nope"
+    problems = validate(spec, status=400, body=body)
+    assert problems
+    assert any("timestamp" in p.message for p in problems)
+
+
+def test_an_error_body_with_wrongly_typed_fields_is_rejected(spec: Spec) -> None:
+    problems = validate(spec, status=404, body={"status": "Not Found", "timestamp": 3})
+    assert problems
