@@ -207,7 +207,7 @@ PROBES: dict[str, tuple[Step, ...]] = {
     "hang_on_non_ascii_name": body({"campaignName": "Café"}),
 }
 
-PROBE_TIMEOUT = 2.0
+PROBE_TIMEOUT = 1.0
 
 
 def run(rules: type[Rules], steps: tuple[Step, ...]) -> tuple[Any, ...]:
