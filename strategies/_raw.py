@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 _SHOWN = 60
 
@@ -33,3 +34,7 @@ class RawBody:
         else:
             shown = f"{content[:_SHOWN]!r}... ({len(content)} bytes)"
         return f"RawBody({shown}, {self.content_type!r})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Hypothesis and IPython pretty-print through this hook.
+        printer.text(repr(self))

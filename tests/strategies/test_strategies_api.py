@@ -1,0 +1,46 @@
+"""The public API: names exported, documented, and nothing else."""
+
+import inspect
+
+import strategies
+
+EXPECTED = {
+    "DOCUMENTED_FIELDS",
+    "RULES",
+    "UNKNOWN_PROPERTY",
+    "InvalidBody",
+    "RawBody",
+    "Schedule",
+    "campaign_names",
+    "concurrent_calls",
+    "dynamic_variables",
+    "e164_numbers",
+    "hostile_payloads",
+    "invalid_bodies",
+    "invalid_e164_numbers",
+    "past_schedules",
+    "schedules",
+    "time_zones",
+    "update_bodies",
+}
+
+
+def test_all_is_curated():
+    assert set(strategies.__all__) == EXPECTED
+    for name in strategies.__all__:
+        assert hasattr(strategies, name)
+
+
+def test_public_callables_are_documented_and_keyword_only():
+    for name in strategies.__all__:
+        value = getattr(strategies, name)
+        if not callable(value) or inspect.isclass(value):
+            continue
+        assert value.__doc__ and value.__doc__.strip().splitlines()[0], name
+        for parameter in inspect.signature(value).parameters.values():
+            assert parameter.kind is inspect.Parameter.KEYWORD_ONLY, (name, parameter)
+
+
+def test_modules_say_what_they_make():
+    for module in ("_bodies", "_hostile", "_names", "_phones", "_raw", "_schedules", "_zones"):
+        assert getattr(strategies, module).__doc__, module
