@@ -112,7 +112,7 @@ _VARIABLE_NAMES = st.one_of(
     st.from_regex(r"[a-z_][a-z0-9_]{0,19}", fullmatch=True),
 )
 _SCALARS = st.one_of(
-    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=20),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20),
     st.integers(-(2**53), 2**53),
     st.floats(allow_nan=False, allow_infinity=False),
     st.booleans(),
@@ -353,7 +353,9 @@ def _json_type(value: Any) -> str:
         return "boolean"
     if isinstance(value, int | float):
         return "number"
-    return {str: "string", list: "array", dict: "object"}[type(value)]
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
 
 
 @st.composite
