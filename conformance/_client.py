@@ -311,7 +311,11 @@ class Client:
             except httpx.TimeoutException:
                 exchange.error = f"no response within {self.target.limits.timeout:g} s (timeout)"
             except httpx.ConnectError as exc:
-                exchange.error = f"connection failed: {self.redact(str(exc)) or type(exc).__name__}"
+                reason = self.redact(str(exc)) or type(exc).__name__
+                if "CERTIFICATE_VERIFY_FAILED" in reason:
+                    reason = (f"TLS certificate not trusted ({reason}); "
+                              "for a private CA pass --ca-bundle FILE")
+                exchange.error = f"connection failed: {reason}"
             except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
                 exchange.error = (
                     f"connection broken mid-response: {self.redact(str(exc)) or type(exc).__name__}"

@@ -6,6 +6,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from . import __version__
 from ._catalogue import Check, CheckFailure
 from ._client import BudgetExhausted, Client, Exchange, Redactor
@@ -101,7 +103,7 @@ class Run:
 
     def execute(self, check: Check) -> None:
         if self.aborted:
-            raise RunAborted(self.aborted)
+            pytest.skip(f"not run: {self.aborted}")
         missing = [n for n in check.needs if not getattr(self.target.fixtures, n)]
         if missing:
             from ._catalogue import MissingFixture
@@ -139,7 +141,12 @@ class Run:
         return {
             "suite": "sigmamind-campaign-conformance",
             "suite_version": __version__,
-            "target": {"name": self.target.name, "base_url": self.target.base_url},
+            "target": {
+                "name": self.target.name,
+                "base_url": self.target.base_url,
+                "insecure": self.target.insecure,
+                "ca_bundle": self.target.ca_bundle is not None,
+            },
             "spec": {"version": self.spec.version, "sha256": self.spec.sha256},
             "seed": self.seed,
             "profile": self.profile.name,

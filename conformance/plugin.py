@@ -115,7 +115,10 @@ def pytest_collection_modifyitems(
     items[:] = keep
     config.stash[_ITEMS_KEY] = by_item
     if by_item:
-        config.stash[_RUN_KEY] = _start_run(config)
+        run = config.stash[_RUN_KEY] = _start_run(config)
+        if run.aborted:
+            config.hook.pytest_deselected(items=[i for i in items if i.nodeid in by_item])
+            items[:] = [i for i in items if i.nodeid not in by_item]
 
 
 def _limits_from_options(config: pytest.Config, target: Any) -> Any:
@@ -195,8 +198,10 @@ def _start_run(config: pytest.Config) -> Run:
     try:
         run.open()
     except RunAborted as exc:
-        run.close()
-        pytest.exit(str(exc), returncode=EXIT_ABORTED)
+        # No check runs; pytest_sessionfinish restores nothing and exits 3.
+        run.aborted = str(exc)
+        if reporter is not None:
+            reporter.write_line(f"conformance: run aborted: {run.redact(run.aborted)}", red=True)
     return run
 
 
@@ -326,6 +331,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     errata = run.errata_exercised()
     if errata:
         tr.write_line(f"spec errata exercised (informational): {', '.join(errata)}")
+    if run.aborted:
+        tr.write_line(f"RUN ABORTED: {run.redact(run.aborted)}", red=True)
     tr.write_line(f"campaign restore: {run.restore_note}")
     tr.write_line(f"reproduce this run: --seed {run.seed}")
 
