@@ -2,4 +2,6 @@
 
 from . import (  # noqa: F401
     auth,
+    campaign_id,
+    body,
 )

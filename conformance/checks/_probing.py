@@ -1,0 +1,93 @@
+"""What the field checks share: sending a case, refusing a batch of cases, proving
+the campaign did not change, fresh names, and a schedule that lies in the future."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Collection, Iterable
+from datetime import timedelta
+from typing import Any
+
+from strategies import InvalidBody, RawBody
+
+from .._client import Exchange
+from .._context import Context
+
+# A case: what a failure says was sent, and the body (a JSON value or RawBody).
+Case = tuple[str, Any]
+
+_counter = itertools.count(1)
+
+
+def send(ctx: Context, body: Any, *, campaign_id: str | None = None) -> Exchange:
+    """PATCH one body: a RawBody goes out byte for byte, anything else as JSON."""
+    if isinstance(body, RawBody):
+        return ctx.patch(raw=body.content, content_type=body.content_type,
+                         campaign_id=campaign_id)
+    return ctx.patch(body, campaign_id=campaign_id)
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Top-level properties whose values differ (present on one side only counts)."""
+    return sorted(k for k in set(before) | set(after) if before.get(k, ...) != after.get(k, ...))
+
+
+def expect_unchanged(ctx: Context, before: dict[str, Any], *, what: str) -> None:
+    """Read the campaign again and fail, naming the fields, if it moved."""
+    after = ctx.state()
+    moved = changed_fields(before, after)
+    if moved:
+        shown = "; ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in moved)
+        ctx.fail(
+            shown,
+            expected=f"the campaign exactly as it was before {what}",
+            title=f"{what} changed the campaign ({', '.join(moved)})",
+        )
+
+
+def refuse_all(ctx: Context, cases: Iterable[Case], statuses: Collection[int]) -> int:
+    """Send every case, each to be refused with one of `statuses`; returns the count."""
+    sent = 0
+    for what, body in cases:
+        ctx.expect_rejected(send(ctx, body), statuses, sent=what)
+        sent += 1
+    return sent
+
+
+def refuse_generated(ctx: Context, bodies: Any, *, max_examples: int | None = None) -> None:
+    """Send Hypothesis-drawn InvalidBody values; each answers one of its own statuses."""
+
+    @ctx.given(bodies, max_examples=max_examples)
+    def generated(case: InvalidBody) -> None:
+        ctx.expect_rejected(send(ctx, case.body), case.statuses, sent=case.reason)
+
+    generated()
+
+
+def fresh_name(ctx: Context, stem: str = "Conformance") -> str:
+    """A campaign name no earlier request of the run has used (never the taken one)."""
+    token = format(ctx.seed_for("name") % 0x10000, "04x")
+    name = f"{stem} {token}-{next(_counter)}"
+    return name if name != ctx.fixtures.taken_campaign_name else name + "+"
+
+
+def unique_suffix() -> str:
+    """A short suffix no earlier call in this process has returned."""
+    return str(next(_counter))
+
+
+def future_schedule(ctx: Context) -> dict[str, Any]:
+    """isScheduled true with a date, time and zone well over a year ahead."""
+    day = (ctx.now() + timedelta(days=400)).date().isoformat()
+    return {
+        "isScheduled": True,
+        "scheduledDate": day,
+        "scheduledTime": "12:00:00",
+        "scheduledTimezone": "America/Los_Angeles",
+    }
+
+
+def other_than(current: Any, candidates: Iterable[Any]) -> Any:
+    """The first candidate different from `current` (or the first one at all)."""
+    values = list(candidates)
+    return next((v for v in values if v != current), values[0])

@@ -1,0 +1,339 @@
+"""The request body: a JSON object, required, partial, typed, without nulls."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import strategies as st
+
+from strategies import DOCUMENTED_FIELDS, UNKNOWN_PROPERTY, RawBody, invalid_bodies
+
+from .._catalogue import MUST, SHOULD, Cite, check
+from .._context import Context
+from ._probing import (
+    Case,
+    changed_fields,
+    expect_unchanged,
+    fresh_name,
+    future_schedule,
+    refuse_all,
+    refuse_generated,
+)
+
+_SCHEMA = "/components/schemas/UpdateCampaignRequest"
+_OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
+
+MEDIA_TYPE = Cite(f"{_OPERATION}/requestBody/content", "application/json")
+OBJECT = Cite(f"{_SCHEMA}/type", "object")
+REQUIRED = Cite(f"{_OPERATION}/requestBody/required", "required: true")
+PARTIAL = Cite(
+    f"{_OPERATION}/description",
+    "Only fields provided in the request body are updated — omitted fields remain unchanged.",
+)
+BAD_REQUEST = Cite(f"{_OPERATION}/responses/400/description", "Bad Request")
+
+
+def _invalid(ctx: Context, rule: str) -> Any:
+    return invalid_bodies(
+        agent_ids=ctx.fixtures.agent_ids,
+        phone_numbers=ctx.fixtures.phone_numbers,
+        now=ctx.now(),
+        rules={rule},
+    )
+
+
+def _changing_body(ctx: Context, before: dict[str, Any]) -> dict[str, Any]:
+    """A valid change of concurrentCalls, visible if a rejected request is applied."""
+    return {"concurrentCalls": int(before.get("concurrentCalls") or 1) % 97 + 2}
+
+
+# ---------------------------------------------------------------- JSON syntax
+
+MALFORMED = (
+    b'{"concurrentCalls": 5',
+    b'{"concurrentCalls": 5,}',
+    b"{'concurrentCalls': 5}",
+    b"{concurrentCalls: 5}",
+    b'{"concurrentCalls": 5} xyz',
+    b'{"concurrentCalls": 5}}',
+    b'{"concurrentCalls": 5}{"concurrentCalls": 6}',
+    b'{"concurrentCalls": NaN}',
+    b'{"concurrentCalls": 05}',
+    b'{"isScheduled": True}',
+    b"{",
+    b"\xff\xfe{}",
+)
+
+
+@check(
+    id="malformed_json_rejected",
+    level=MUST,
+    area="body",
+    cites=[MEDIA_TYPE, BAD_REQUEST],
+)
+def malformed_json_rejected(ctx: Context) -> None:
+    """A body that is not valid JSON (RFC 8259) is rejected with 400.
+
+    Sends truncated objects, trailing commas, single quotes, bare keys,
+    text after the object, two objects, NaN, leading zeros, Python literals,
+    invalid UTF-8, and generated malformed bodies; the campaign must not
+    change.
+    """
+    before = ctx.state()
+    cases = [(f"malformed JSON {raw!r}", RawBody(raw)) for raw in MALFORMED]
+    refuse_all(ctx, cases, {400})
+    refuse_generated(ctx, _invalid(ctx, "malformed_json_rejected"))
+    expect_unchanged(ctx, before, what="malformed JSON bodies")
+
+
+NON_OBJECTS: tuple[Any, ...] = ([], [{"concurrentCalls": 5}], "concurrentCalls", 5, 1.5,
+                                True, False, None)
+
+
+@check(
+    id="non_object_body_rejected",
+    level=MUST,
+    area="body",
+    cites=[OBJECT, BAD_REQUEST],
+)
+def non_object_body_rejected(ctx: Context) -> None:
+    """A JSON body that is not an object is rejected with 400.
+
+    Sends arrays (empty and holding a valid update), a string, numbers,
+    booleans and null; the campaign must not change.
+    """
+    before = ctx.state()
+    cases = [(f"the JSON value {json_text(body)} as the whole body", body)
+             for body in NON_OBJECTS]
+    refuse_all(ctx, cases, {400})
+    refuse_generated(ctx, _invalid(ctx, "non_object_body_rejected"),
+                     max_examples=max(2, ctx.profile.max_examples // 2))
+    expect_unchanged(ctx, before, what="bodies that are not objects")
+
+
+def json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@check(
+    id="missing_body_rejected",
+    level=MUST,
+    area="body",
+    cites=[REQUIRED, BAD_REQUEST],
+)
+def missing_body_rejected(ctx: Context) -> None:
+    """A request without a body is rejected with 400 (the body is required).
+
+    Sends no body at all (no Content-Type), an empty body declared as
+    application/json, and a body of whitespace only.
+    """
+    before = ctx.state()
+    ctx.expect_rejected(ctx.patch(), {400}, sent="no body and no Content-Type")
+    cases: list[Case] = [
+        ("an empty body with Content-Type application/json", RawBody(b"")),
+        ("a body of whitespace only", RawBody(b" \r\n\t ")),
+    ]
+    refuse_all(ctx, cases, {400})
+    expect_unchanged(ctx, before, what="requests without a body")
+
+
+# ---------------------------------------------------------------- partial updates
+
+
+@check(
+    id="empty_object_changes_nothing",
+    level=MUST,
+    area="body",
+    cites=[PARTIAL, Cite(f"{_OPERATION}/responses/200/description", "OK")],
+)
+def empty_object_changes_nothing(ctx: Context) -> None:
+    """The empty object {} is answered 200 and changes no field.
+
+    Sets a fresh name and concurrentCalls, keeps the 200 body as the state,
+    then sends {} twice: each answer must equal that state, field by field.
+    """
+    start = ctx.expect_ok(ctx.patch({}), sent="the empty object {}")
+    body = {"campaignName": fresh_name(ctx), **_changing_body(ctx, start)}
+    state = ctx.expect_ok(ctx.patch(body), sent=f"a valid update {body}")
+    for attempt in ("first", "second"):
+        exchange = ctx.patch({})
+        after = ctx.expect_ok(exchange, sent=f"the empty object {{}} ({attempt} time)")
+        moved = changed_fields(state, after)
+        if moved:
+            ctx.fail(
+                "; ".join(f"{k}: {state.get(k)!r} -> {after.get(k)!r}" for k in moved),
+                expected="every field as the previous update left it",
+                exchange=exchange,
+                title=f"an empty update changed {', '.join(moved)}",
+            )
+
+
+# Properties the request does not document, some named like response fields
+# a careless server might copy from the body.
+UNKNOWN_PROPERTIES: dict[str, Any] = {
+    UNKNOWN_PROPERTY: "ref-0001",
+    "campaignId": "camp_NotThisOne00000",
+    "campaignStatus": "completed",
+    "scheduled": True,
+    "errors": ["Row 1: injected"],
+    "agent": {"agentId": "agent_Injected", "name": "Injected", "status": "Disabled"},
+    "phoneNumber": {"sipPhoneNumber": "+19999999999"},
+    "extra": {"nested": [1, None, {"deep": "value"}]},
+}
+# Names equal to a documented field but for case are left out: some JSON
+# binders match property names case-insensitively.
+_DOCUMENTED_FOLDED = {name.casefold() for name in DOCUMENTED_FIELDS}
+_UNKNOWN_NAMES = st.from_regex(r"[a-zA-Z_][a-zA-Z0-9_]{0,24}", fullmatch=True).filter(
+    lambda name: name.casefold() not in _DOCUMENTED_FOLDED
+)
+_UNKNOWN_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=12),
+                            st.lists(st.integers(), max_size=3))
+
+
+@check(
+    id="unknown_properties_ignored",
+    level=SHOULD,
+    area="body",
+    cites=[
+        Cite(f"{_SCHEMA}/properties", "campaignName"),
+        PARTIAL,
+    ],
+)
+def unknown_properties_ignored(ctx: Context) -> None:
+    """Properties the request does not document are ignored, not refused.
+
+    UpdateCampaignRequest sets no additionalProperties, so JSON Schema allows
+    others. Sends a valid change of concurrentCalls with undocumented
+    properties (some named like response fields: campaignId,
+    campaignStatus, errors, scheduled): 200, the change applied, and
+    nothing else changed.
+    """
+    before = ctx.state()
+
+    def probe(extra: dict[str, Any], what: str) -> None:
+        nonlocal before
+        change = _changing_body(ctx, before)
+        exchange = ctx.patch({**extra, **change})
+        after = ctx.expect_ok(exchange, sent=f"a valid update with {what}")
+        expected = {**before, **change}
+        moved = changed_fields(expected, after)
+        if moved:
+            ctx.fail(
+                "; ".join(f"{k}: {expected.get(k)!r} -> {after.get(k)!r}" for k in moved),
+                expected=f"only concurrentCalls becomes {change['concurrentCalls']}",
+                exchange=exchange,
+                title=f"{what} changed {', '.join(moved)}",
+            )
+        before = after
+
+    probe(UNKNOWN_PROPERTIES, "undocumented properties " + ", ".join(UNKNOWN_PROPERTIES))
+    extras = st.dictionaries(_UNKNOWN_NAMES, _UNKNOWN_VALUES, min_size=1, max_size=3)
+
+    @ctx.given(extras, max_examples=max(3, ctx.profile.max_examples // 2))
+    def generated(extra: dict[str, Any]) -> None:
+        probe(extra, f"undocumented properties {sorted(extra)}")
+
+    generated()
+
+
+# ---------------------------------------------------------------- values
+
+
+def _in_context(ctx: Context, field: str, value: Any) -> dict[str, Any]:
+    """`field` set to `value`; schedule fields beside an otherwise valid schedule."""
+    if field in ("scheduledDate", "scheduledTime", "scheduledTimezone"):
+        return {**future_schedule(ctx), field: value}
+    return {field: value}
+
+
+@check(
+    id="null_values_rejected",
+    level=MUST,
+    area="body",
+    cites=[
+        Cite(f"{_SCHEMA}/properties/campaignName/type", "string"),
+        Cite(f"{_SCHEMA}/properties/concurrentCalls/type", "integer"),
+        BAD_REQUEST,
+    ],
+)
+def null_values_rejected(ctx: Context) -> None:
+    """null for any documented field is rejected with 400.
+
+    No property of UpdateCampaignRequest is nullable (OpenAPI 3.0 says so
+    with nullable: true). Sends each field as null, the schedule fields
+    beside an otherwise valid future schedule, then generated cases; the
+    campaign must not change.
+    """
+    before = ctx.state()
+    cases = [(f"{field}: null", _in_context(ctx, field, None)) for field in DOCUMENTED_FIELDS]
+    refuse_all(ctx, cases, {400})
+    refuse_generated(ctx, _invalid(ctx, "null_values_rejected"))
+    expect_unchanged(ctx, before, what="bodies with null fields")
+
+
+# One or more values of a wrong JSON type per field. 5.0 is not an integer:
+# OpenAPI 3.0 takes "integer" from JSON Schema Wright Draft 00, where it is
+# a number without a fraction or exponent part (1.0 became an integer only
+# in draft 06).
+WRONG_TYPES: tuple[tuple[str, Any], ...] = (
+    ("campaignName", 12345),
+    ("campaignName", True),
+    ("campaignName", ["Q4"]),
+    ("sipPhoneNumber", 14155552671),
+    ("sipPhoneNumber", {"number": "+14155552671"}),
+    ("agentId", 42),
+    ("agentId", ["agent"]),
+    ("isScheduled", "true"),
+    ("isScheduled", "false"),
+    ("isScheduled", 1),
+    ("scheduledDate", 20990925),
+    ("scheduledTime", 43200),
+    ("scheduledTimezone", -8),
+    ("concurrentCalls", "5"),
+    ("concurrentCalls", True),
+    ("concurrentCalls", 5.0),
+    ("concurrentCalls", 2.5),
+    ("concurrentCalls", [5]),
+    ("dynamicVariables", []),
+    ("dynamicVariables", ["customer_name"]),
+    ("dynamicVariables", '{"customer_name": "Michael"}'),
+    ("dynamicVariables", 5),
+)
+
+
+def _wrong_type_body(ctx: Context, field: str, value: Any) -> dict[str, Any]:
+    if field == "isScheduled" and value in ("true", 1):
+        return {k: v for k, v in future_schedule(ctx).items() if k != field} | {field: value}
+    return _in_context(ctx, field, value)
+
+
+@check(
+    id="field_types_enforced",
+    level=MUST,
+    area="body",
+    cites=[
+        Cite(f"{_SCHEMA}/properties/concurrentCalls/type", "integer"),
+        Cite(f"{_SCHEMA}/properties/isScheduled/type", "boolean"),
+        Cite(f"{_SCHEMA}/properties/dynamicVariables/type", "object"),
+        Cite(f"{_SCHEMA}/properties/campaignName/type", "string"),
+        BAD_REQUEST,
+    ],
+)
+def field_types_enforced(ctx: Context) -> None:
+    """A field of the wrong JSON type is rejected with 400, never coerced.
+
+    Sends every field with values of other types: numbers for strings,
+    strings and 1 for isScheduled, "5", true and 5.0 for concurrentCalls
+    (OpenAPI 3.0's integer has no fraction part), arrays and strings for
+    dynamicVariables; schedule fields beside a valid schedule. Then
+    generated cases; the campaign must not change.
+    """
+    before = ctx.state()
+    cases = [
+        (f"{field} as the JSON {json_text(value)}", _wrong_type_body(ctx, field, value))
+        for field, value in WRONG_TYPES
+    ]
+    refuse_all(ctx, cases, {400})
+    refuse_generated(ctx, _invalid(ctx, "field_types_enforced"))
+    expect_unchanged(ctx, before, what="bodies with fields of the wrong type")
