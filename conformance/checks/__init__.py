@@ -4,4 +4,5 @@ from . import (  # noqa: F401
     auth,
     campaign_id,
     body,
+    responses,
 )
