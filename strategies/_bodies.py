@@ -132,10 +132,18 @@ _VARIABLE_VALUES = st.one_of(
 )
 
 
-def dynamic_variables() -> st.SearchStrategy[dict[str, Any]]:
+def dynamic_variables(*, names: Iterable[str] | None = None) -> st.SearchStrategy[dict[str, Any]]:
     """Valid dynamicVariables: objects whose values are string, number,
-    boolean, object or array (never null at the top level)."""
-    return st.dictionaries(_VARIABLE_NAMES, _VARIABLE_VALUES, max_size=4)
+    boolean, object or array (never null at the top level).
+
+    With ``names``, keys are drawn from them only (the agent's variables).
+    """
+    if names is None:
+        return st.dictionaries(_VARIABLE_NAMES, _VARIABLE_VALUES, max_size=4)
+    keys = check_strings("names", names)
+    if not keys:
+        raise InvalidArgument("names must hold at least one variable name")
+    return st.dictionaries(st.sampled_from(keys), _VARIABLE_VALUES, max_size=4)
 
 
 def _untaken(name: str, taken: frozenset[str]) -> str:
@@ -191,6 +199,8 @@ def update_bodies(
     now: datetime,
     lead: timedelta = timedelta(days=365),
     taken_names: Iterable[str] = (),
+    variable_names: Iterable[str] = (),
+    unknown_properties: bool = False,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid update bodies: any subset of the documented fields, valid for the account.
 
@@ -198,8 +208,10 @@ def update_bodies(
     (never drawn when the list is empty); campaignName avoids
     ``taken_names``.  Schedule fields come together: isScheduled true with a
     schedule from ``schedules(after=now + lead)``, isScheduled false alone,
-    or no schedule field at all.  A body sometimes also carries the
-    undocumented property ``clientReference``, which servers must ignore.
+    or no schedule field at all.  dynamicVariables are drawn only with
+    ``variable_names`` (their keys must be the agent's variables).  With
+    ``unknown_properties`` a body sometimes also carries the undocumented
+    property ``clientReference``, which servers ignore.
     """
     agents = check_agent_ids(agent_ids)
     phones = check_phone_numbers(phone_numbers)
@@ -215,8 +227,11 @@ def update_bodies(
     if agents:
         optional["agentId"] = st.sampled_from(agents)
     optional["concurrentCalls"] = concurrent_calls()
-    optional["dynamicVariables"] = dynamic_variables()
-    optional[UNKNOWN_PROPERTY] = st.text(max_size=10, alphabet="abcdef0123456789-")
+    variables = check_strings("variable_names", variable_names)
+    if variables:
+        optional["dynamicVariables"] = dynamic_variables(names=variables)
+    if unknown_properties:
+        optional[UNKNOWN_PROPERTY] = st.text(max_size=10, alphabet="abcdef0123456789-")
     scheduling = st.one_of(
         st.just({}),
         st.just({"isScheduled": False}),

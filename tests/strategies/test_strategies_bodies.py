@@ -16,7 +16,14 @@ from campaign_oracle import (
 from hypothesis import find, given, settings
 from hypothesis.errors import InvalidArgument
 
-from strategies import RULES, InvalidBody, RawBody, invalid_bodies, update_bodies
+from strategies import (
+    RULES,
+    UNKNOWN_PROPERTY,
+    InvalidBody,
+    RawBody,
+    invalid_bodies,
+    update_bodies,
+)
 from strategies._bodies import _unknown_agent, _unprovisioned, _untaken
 
 EXPECTED_RULES = {
@@ -87,7 +94,23 @@ def test_empty_account_lists_leave_fields_out(body):
          "variables", "int32 max", "many fields"],
 )
 def test_update_bodies_reach(condition):
-    find(update_bodies(**ACCOUNT), condition, settings=REACH)
+    find(update_bodies(**ACCOUNT, variable_names=VARIABLES), condition, settings=REACH)
+
+
+VARIABLES = ("customer_name", "appointment_day")
+
+
+@QUICK
+@given(update_bodies(**ACCOUNT))
+def test_no_variables_or_unknown_properties_unless_asked(body):
+    assert "dynamicVariables" not in body and UNKNOWN_PROPERTY not in body
+
+
+@QUICK
+@given(update_bodies(**ACCOUNT, variable_names=VARIABLES, unknown_properties=True))
+def test_variables_use_only_the_given_names(body):
+    assert set(body.get("dynamicVariables", {})) <= set(VARIABLES)
+    assert violations(body) == set()
 
 
 def test_taken_names_are_avoided():
