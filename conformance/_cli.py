@@ -59,7 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--alluredir", metavar="DIR", default="reports/allure-results",
                      help="Allure results directory (default reports/allure-results)")
     out.add_argument("--no-allure", action="store_true", help="write no Allure results")
+    _report_options(out, output_flag="--html")
+    out.add_argument("--no-report", action="store_true",
+                     help="write no HTML report (Allure results, JUnit and summary still)")
     out.add_argument("-v", "--verbose", action="count", default=0, help="more pytest output")
+
+    report = sub.add_parser("report", help="render the HTML report from existing Allure results")
+    report.add_argument("--results", metavar="DIR", default="reports/allure-results",
+                        help="Allure results directory (default reports/allure-results)")
+    _report_options(report, output_flag="--output")
 
     serve = sub.add_parser("serve", help="serve the reference (or a mutant) until interrupted")
     serve.add_argument("--host", default="127.0.0.1")
@@ -77,7 +85,39 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "report":
+        return _report(args)
     return EXIT_USAGE
+
+
+def _report_options(group: argparse._ActionsContainer, *, output_flag: str) -> None:
+    group.add_argument(output_flag, dest="html", metavar="DIR", default="reports/html",
+                       help="HTML report directory (default reports/html)")
+    group.add_argument("--history", metavar="FILE", default="reports/history.jsonl",
+                       help="report history kept between runs for trends "
+                            "(default reports/history.jsonl)")
+
+
+def _report(args: argparse.Namespace) -> int:
+    from ._report import render_html
+
+    rendered = render_html(args.results, args.html, args.history)
+    print(rendered.message)
+    return EXIT_OK if rendered.ok else EXIT_FAILED
+
+
+def _render_after_run(args: argparse.Namespace) -> None:
+    """Render the HTML of a finished run; whatever happens, the run's exit code stands."""
+    if args.no_allure or args.no_report:
+        return
+    try:
+        from ._report import render_html
+
+        rendered = render_html(args.alluredir, args.html, args.history)
+    except Exception as exc:  # a report never changes the run's verdict
+        print(f"HTML report failed: {exc}")
+        return
+    print(rendered.message)
 
 
 def _list_mutants() -> int:
@@ -148,6 +188,7 @@ def _run(args: argparse.Namespace) -> int:
 
     code = int(pytest.main(pytest_args(args)))
     if code in (0, 1, EXIT_ABORTED):
+        _render_after_run(args)
         return code
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
         print("error: no check matches the selection (see --list-checks)", file=sys.stderr)

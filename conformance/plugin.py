@@ -116,6 +116,9 @@ def pytest_collection_modifyitems(
     config.stash[_ITEMS_KEY] = by_item
     if by_item:
         run = config.stash[_RUN_KEY] = _start_run(config)
+        from ._report import ReportingPlugin
+
+        config.pluginmanager.register(ReportingPlugin(config, run, by_item), "conformance-reports")
         if run.aborted:
             config.hook.pytest_deselected(items=[i for i in items if i.nodeid in by_item])
             items[:] = [i for i in items if i.nodeid not in by_item]
