@@ -5,4 +5,5 @@ from . import (  # noqa: F401
     campaign_id,
     body,
     responses,
+    campaign_name,
 )

@@ -1,0 +1,198 @@
+"""campaignName: 1 to 128 code points, unique within the account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strategies import campaign_names, invalid_bodies
+
+from .._catalogue import MUST, Cite, check
+from .._context import Context
+from ._probing import expect_unchanged, fresh_name, refuse_all, refuse_generated, unique_suffix
+
+_NAME = "/components/schemas/UpdateCampaignRequest/properties/campaignName"
+MAX_LENGTH = Cite(f"{_NAME}/maxLength", "128")
+MIN_LENGTH = Cite(f"{_NAME}/minLength", "1")
+UNIQUE = Cite(f"{_NAME}/description", "Must be unique within your account.")
+CONFLICT = Cite(
+    "/paths/~1v1~1campaigns~1{campaignId}/patch/responses/409/content/application~1json"
+    "/examples/default/value/message",
+    "Conflict with the current state of the resource",
+)
+BAD_REQUEST = Cite("/paths/~1v1~1campaigns~1{campaignId}/patch/responses/400/description",
+                   "Bad Request")
+RETURNS_UPDATED = Cite(
+    "/paths/~1v1~1campaigns~1{campaignId}/patch/description",
+    "Returns the updated campaign record.",
+)
+
+NAME_MAX = 128
+
+# Fillers by kind: JSON Schema counts length in code points (RFC 8259
+# characters), so each of these makes 128 a valid length whatever its UTF-8
+# or UTF-16 size.
+FILLERS = {
+    "ASCII": "a",
+    "two-byte UTF-8": "é",
+    "three-byte UTF-8": "中",
+    "astral-plane (two UTF-16 units)": "😀",
+    "combining (e + U+0301)": "e\u0301",
+}
+# One-code-point names (the shortest allowed), tried in turn so the name changes.
+SHORTEST = ("Q", "é", "中", "😀")
+
+
+def _of_length(stem: str, filler: str, size: int) -> str:
+    """`stem` padded with `filler` to exactly `size` code points."""
+    name = stem + filler * size
+    return name[:size]
+
+
+def _echo(ctx: Context, name: str, *, what: str) -> None:
+    body = ctx.expect_ok(ctx.patch({"campaignName": name}), sent=what)
+    if body.get("campaignName") != name:
+        ctx.fail(
+            f"campaignName {body.get('campaignName')!r}",
+            expected=f"campaignName {name!r} exactly, as sent",
+            exchange=ctx.client.exchanges[-1],
+            title=f"{what}: accepted, but the response names it differently",
+        )
+
+
+@check(
+    id="name_length_bounds_accepted",
+    level=MUST,
+    area="campaignName",
+    cites=[MIN_LENGTH, MAX_LENGTH, RETURNS_UPDATED],
+)
+def name_length_bounds_accepted(ctx: Context) -> None:
+    """campaignName of 1 and of 128 code points is accepted and echoed.
+
+    Length counts code points, as JSON Schema does. Sends one-code-point
+    names, 128-code-point names of ASCII, two- and three-byte UTF-8,
+    astral-plane and combining characters, then generated valid names;
+    each answer must carry the name exactly.
+    """
+    current = ctx.state().get("campaignName")
+    for char in SHORTEST:
+        if char not in (current, ctx.fixtures.taken_campaign_name):
+            _echo(ctx, char, what=f"a campaignName of 1 code point ({char!r})")
+    for kind, filler in FILLERS.items():
+        name = _of_length(f"{unique_suffix()} ", filler, NAME_MAX)
+        _echo(ctx, name, what=f"a campaignName of {NAME_MAX} code points ({kind})")
+
+    taken = ctx.fixtures.taken_campaign_name
+
+    @ctx.given(campaign_names())
+    def generated(name: str) -> None:
+        suffix = unique_suffix()
+        name = name[: NAME_MAX - len(suffix) - 1] + "#" + suffix
+        if name != taken:
+            _echo(ctx, name, what=f"a valid campaignName of {len(name)} code points")
+
+    generated()
+
+
+def _invalid(ctx: Context, rule: str) -> Any:
+    return invalid_bodies(
+        agent_ids=ctx.fixtures.agent_ids,
+        phone_numbers=ctx.fixtures.phone_numbers,
+        now=ctx.now(),
+        rules={rule},
+    )
+
+
+@check(
+    id="name_empty_rejected",
+    level=MUST,
+    area="campaignName",
+    cites=[MIN_LENGTH, BAD_REQUEST],
+)
+def name_empty_rejected(ctx: Context) -> None:
+    """An empty campaignName is rejected with 400.
+
+    Sends "" alone and beside a valid concurrentCalls change; the campaign
+    must not change.
+    """
+    before = ctx.state()
+    change = int(before.get("concurrentCalls") or 1) % 97 + 2
+    cases = [
+        ('campaignName ""', {"campaignName": ""}),
+        ('campaignName "" with a valid concurrentCalls',
+         {"campaignName": "", "concurrentCalls": change}),
+    ]
+    refuse_all(ctx, cases, {400})
+    refuse_generated(ctx, _invalid(ctx, "name_empty_rejected"),
+                     max_examples=max(2, ctx.profile.max_examples // 4))
+    expect_unchanged(ctx, before, what="empty campaign names")
+
+
+@check(
+    id="name_too_long_rejected",
+    level=MUST,
+    area="campaignName",
+    cites=[MAX_LENGTH, BAD_REQUEST],
+)
+def name_too_long_rejected(ctx: Context) -> None:
+    """campaignName longer than 128 code points is rejected with 400.
+
+    Sends 129 code points of ASCII, multi-byte, astral-plane and combining
+    characters, 1000 ASCII characters, and generated overlong names; the
+    campaign must not change.
+    """
+    before = ctx.state()
+    cases = [
+        (f"a campaignName of {NAME_MAX + 1} code points ({kind})",
+         {"campaignName": _of_length("", filler, NAME_MAX + 1)})
+        for kind, filler in FILLERS.items()
+    ]
+    cases.append(("a campaignName of 1000 code points", {"campaignName": "n" * 1000}))
+    refuse_all(ctx, cases, {400})
+    refuse_generated(ctx, _invalid(ctx, "name_too_long_rejected"))
+    expect_unchanged(ctx, before, what="overlong campaign names")
+
+
+@check(
+    id="name_taken_is_409",
+    level=MUST,
+    area="campaignName",
+    cites=[UNIQUE, CONFLICT,
+           Cite("/paths/~1v1~1campaigns~1{campaignId}/patch/responses/409/description",
+                "Conflict")],
+)
+def name_taken_is_409(ctx: Context) -> None:
+    """A campaignName another campaign of the account has is answered 409.
+
+    Sends the target file's taken_campaign_name alone and beside a valid
+    concurrentCalls change; both must be 409 and change nothing.
+    """
+    taken = ctx.fixtures.taken_campaign_name
+    before = ctx.state()
+    change = int(before.get("concurrentCalls") or 1) % 97 + 2
+    cases = [
+        ("the campaignName of another campaign", {"campaignName": taken}),
+        ("the campaignName of another campaign with a valid concurrentCalls",
+         {"campaignName": taken, "concurrentCalls": change}),
+    ]
+    refuse_all(ctx, cases, {409})
+    expect_unchanged(ctx, before, what="a taken campaign name")
+
+
+@check(
+    id="own_name_is_not_conflict",
+    level=MUST,
+    area="campaignName",
+    cites=[UNIQUE, RETURNS_UPDATED],
+)
+def own_name_is_not_conflict(ctx: Context) -> None:
+    """Re-sending the campaign's own current name is 200, not 409.
+
+    Sends the name the campaign has, then sets a fresh name and sends it
+    again twice; each must be 200 and echo the name.
+    """
+    current = ctx.state().get("campaignName")
+    if isinstance(current, str) and current:
+        _echo(ctx, current, what="the campaign's own current campaignName")
+    name = fresh_name(ctx, "Own Name")
+    for attempt in ("set", "re-sent", "re-sent again"):
+        _echo(ctx, name, what=f"campaignName {name!r} ({attempt})")
