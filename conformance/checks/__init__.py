@@ -6,4 +6,5 @@ from . import (  # noqa: F401
     body,
     responses,
     campaign_name,
+    schedule,
 )
