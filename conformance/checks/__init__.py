@@ -7,4 +7,5 @@ from . import (  # noqa: F401
     responses,
     campaign_name,
     schedule,
+    phone,
 )
