@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -196,4 +197,21 @@ def render_html(
         detail = (done.stderr or done.stdout).strip().splitlines()
         return Rendered(False, "HTML report failed: "
                         + (detail[-1] if detail else f"allure exited {done.returncode}"))
+    strip_analytics(index)
     return Rendered(True, f"HTML report: {index}", index, seconds)
+
+
+# The Awesome template always includes Google Analytics; a conformance report
+# of a vendor's API opens offline and tells no one it was opened.
+_ANALYTICS = re.compile(
+    r'<script async src="https://www\.googletagmanager\.com/[^"]*"></script>\s*'
+    r"<script>\s*window\.dataLayer.*?</script>",
+    re.DOTALL,
+)
+
+
+def strip_analytics(index: Path) -> None:
+    html = index.read_text(encoding="utf-8")
+    stripped = _ANALYTICS.sub("", html, count=1)
+    if stripped != html:
+        index.write_text(stripped, encoding="utf-8")
