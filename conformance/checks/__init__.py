@@ -8,4 +8,5 @@ from . import (  # noqa: F401
     campaign_name,
     schedule,
     phone,
+    agent,
 )
