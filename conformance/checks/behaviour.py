@@ -1,0 +1,359 @@
+"""What an update does: the answer shows it, omitted fields stay, a refused
+request changes nothing, and the same request twice answers the same."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from hypothesis import strategies as st
+
+from strategies import UNKNOWN_PROPERTY, InvalidBody, invalid_bodies, update_bodies
+
+from .._catalogue import MUST, Cite, check
+from .._client import Exchange
+from .._context import Context
+from ._probing import changed_fields, fresh_name, other_than, send
+from .schedule import expect_unscheduled, far_year, local_schedule, parse_instant, show
+
+OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch/description"
+RETURNS_UPDATED = Cite(OPERATION, "Returns the updated campaign record.")
+PARTIAL = Cite(
+    OPERATION,
+    "Only fields provided in the request body are updated — omitted fields remain unchanged.",
+)
+CAMPAIGN_ID = Cite(
+    "/components/schemas/CampaignResponse/properties/campaignId/description",
+    "Unique identifier for this campaign.",
+)
+BAD_REQUEST = Cite(
+    "/paths/~1v1~1campaigns~1{campaignId}/patch/responses/400/content/application~1json"
+    "/examples/default/value/message",
+    "Invalid request parameters",
+)
+
+# Properties of a 200 body that each request field governs.
+GOVERNS: dict[str, tuple[str, ...]] = {
+    "campaignName": ("campaignName",),
+    "agentId": ("agent",),
+    "sipPhoneNumber": ("phoneNumber",),
+    "concurrentCalls": ("concurrentCalls",),
+    "isScheduled": ("scheduled", "scheduledDate", "campaignStatus"),
+    "scheduledDate": ("scheduled", "scheduledDate", "campaignStatus"),
+    "scheduledTime": ("scheduled", "scheduledDate", "campaignStatus"),
+    "scheduledTimezone": ("scheduled", "scheduledDate", "campaignStatus"),
+    "dynamicVariables": (),
+}
+LEAD = timedelta(days=366)
+
+
+def without_variables(body: dict[str, Any]) -> dict[str, Any]:
+    """The body without dynamicVariables, whose keys the account decides (erratum
+    dynamic-variable-keys) and which the answer does not show."""
+    return {k: v for k, v in body.items() if k != "dynamicVariables"}
+
+
+def valid_bodies(ctx: Context) -> st.SearchStrategy[dict[str, Any]]:
+    return update_bodies(
+        agent_ids=ctx.fixtures.agent_ids,
+        phone_numbers=ctx.fixtures.phone_numbers,
+        now=ctx.now(),
+        lead=LEAD,
+        taken_names=[ctx.fixtures.taken_campaign_name],
+    ).map(without_variables)
+
+
+def describe(body: Any) -> str:
+    text = repr(body)
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def nested(body: dict[str, Any], outer: str, inner: str) -> Any:
+    value = body.get(outer)
+    return value.get(inner, "(absent)") if isinstance(value, dict) else f"(no {outer} object)"
+
+
+def reflect(ctx: Context, sent: dict[str, Any], exchange: Exchange) -> None:
+    """Fail unless the 200 body shows the campaign id and every field as sent."""
+    what = f"the update {describe(sent)}"
+    body = ctx.expect_ok(exchange, sent=what)
+    wrong: list[str] = []
+    if body.get("campaignId") != ctx.campaign_id:
+        wrong.append(f"campaignId {body.get('campaignId')!r}, path has {ctx.campaign_id!r}")
+    shown = {
+        "campaignName": lambda: body.get("campaignName", "(absent)"),
+        "agentId": lambda: nested(body, "agent", "agentId"),
+        "sipPhoneNumber": lambda: nested(body, "phoneNumber", "sipPhoneNumber"),
+        "concurrentCalls": lambda: body.get("concurrentCalls", "(absent)"),
+    }
+    for field, read in shown.items():
+        if field in sent and read() != sent[field]:
+            wrong.append(f"{field} sent {sent[field]!r}, answer shows {read()!r}")
+    if sent.get("isScheduled") is True:
+        schedule = local_schedule_of(sent)
+        instant = parse_instant(body.get("scheduledDate"))
+        if body.get("scheduled") is not True:
+            wrong.append(f"isScheduled true sent, scheduled is {body.get('scheduled')!r}")
+        if instant not in schedule:
+            readings = " or ".join(show(i) for i in sorted(schedule))
+            wrong.append(f"scheduledDate {body.get('scheduledDate')!r}, expected {readings}")
+    elif sent.get("isScheduled") is False:
+        expect_unscheduled(ctx, body, exchange, sent=what)
+    if wrong:
+        ctx.fail("; ".join(wrong), expected="every sent field shown as sent",
+                 exchange=exchange, title=f"{what}: the answer does not show it")
+
+
+def local_schedule_of(body: dict[str, Any]) -> frozenset[datetime]:
+    schedule = local_schedule(
+        date.fromisoformat(body["scheduledDate"]),
+        time.fromisoformat(body["scheduledTime"]),
+        body["scheduledTimezone"],
+    )
+    return schedule.instants
+
+
+def fixed_updates(ctx: Context) -> list[dict[str, Any]]:
+    """Hand-picked updates: a padded name, agents beside other numbers, a schedule."""
+    agents = ctx.fixtures.agent_ids
+    phones = ctx.fixtures.phone_numbers
+    state = ctx.state()
+    calls = state.get("concurrentCalls")
+    bodies: list[dict[str, Any]] = [
+        {"campaignName": f"  {fresh_name(ctx, 'Padded')}  "},
+        {"concurrentCalls": other_than(calls, [3, 4])},
+    ]
+    for k in range(max(len(agents), len(phones))):
+        bodies.append({"agentId": agents[k % len(agents)],
+                       "sipPhoneNumber": phones[(k + 1) % len(phones)]})
+    bodies.append({
+        "isScheduled": True,
+        "scheduledDate": f"{far_year(ctx)}-09-25",
+        "scheduledTime": "12:00:00",
+        "scheduledTimezone": "America/Los_Angeles",
+        "campaignName": fresh_name(ctx, "Reflected"),
+        "concurrentCalls": other_than(calls, [6, 7]),
+    })
+    return bodies
+
+
+@check(
+    id="response_reflects_update",
+    level=MUST,
+    area="behaviour",
+    cites=[RETURNS_UPDATED, CAMPAIGN_ID],
+)
+def response_reflects_update(ctx: Context) -> None:
+    """The 200 body is the campaign after the update, as sent.
+
+    Sends fixed and generated valid updates; each answer carries the path's
+    campaignId and every sent field as sent: campaignName, agent.agentId,
+    phoneNumber.sipPhoneNumber, concurrentCalls, scheduled and scheduledDate.
+    """
+    for body in fixed_updates(ctx):
+        reflect(ctx, body, ctx.patch(body))
+
+    @ctx.given(valid_bodies(ctx))
+    def generated(body: dict[str, Any]) -> None:
+        reflect(ctx, body, ctx.patch(body))
+
+    generated()
+
+
+def normalised(state: dict[str, Any]) -> dict[str, Any]:
+    """scheduledDate absent and null read alike (erratum scheduled-date-presence)."""
+    return {**state, "scheduledDate": state.get("scheduledDate")}
+
+
+def expect_others_kept(ctx: Context, sent: dict[str, Any], before: dict[str, Any],
+                       exchange: Exchange, after: dict[str, Any], *, read: str) -> None:
+    touched = {name for field in sent for name in GOVERNS.get(field, ())}
+    moved = [k for k in changed_fields(normalised(before), normalised(after)) if k not in touched]
+    if moved:
+        ctx.fail(
+            "; ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in moved),
+            expected="every field the request omits exactly as it was",
+            exchange=exchange,
+            title=f"{describe(sent)} changed omitted fields ({', '.join(moved)}) {read}",
+        )
+
+
+def partial_update(ctx: Context, setup: dict[str, Any], body: dict[str, Any]) -> None:
+    """Give the campaign known values with ``setup``, then send ``body``.
+
+    The campaign before is the set-up's answer, not an empty update's: an
+    empty update is itself a partial update and could reset fields.
+    """
+    before = ctx.expect_ok(ctx.patch(setup), sent=f"the set-up {describe(setup)}")
+    exchange = ctx.patch(body)
+    after = ctx.expect_ok(exchange, sent=f"the partial update {describe(body)}")
+    expect_others_kept(ctx, body, before, exchange, after, read="in the answer")
+    reread = ctx.patch({})
+    expect_others_kept(ctx, body, before, reread,
+                       ctx.expect_ok(reread, sent="an empty update"), read="when read again")
+
+
+@check(
+    id="omitted_fields_unchanged",
+    level=MUST,
+    area="behaviour",
+    cites=[PARTIAL],
+)
+def omitted_fields_unchanged(ctx: Context) -> None:
+    """A partial update leaves every field it omits as it was.
+
+    Before each update, gives the campaign a schedule and a concurrentCalls
+    other than 1; then sends one-field updates and generated partial ones.
+    Field by field, the answer and the campaign read again keep everything
+    not sent.
+    """
+    setup = {
+        "isScheduled": True,
+        "scheduledDate": f"{far_year(ctx)}-03-20",
+        "scheduledTime": "09:15:00",
+        "scheduledTimezone": "Europe/Berlin",
+        "concurrentCalls": 9,
+    }
+    singles = [
+        {"campaignName": fresh_name(ctx, "Partial")},
+        {"concurrentCalls": 4},
+        {"agentId": ctx.fixtures.agent_ids[-1]},
+        {"sipPhoneNumber": ctx.fixtures.phone_numbers[-1]},
+        {UNKNOWN_PROPERTY: "ignored"},
+    ]
+    for body in singles:
+        partial_update(ctx, setup, body)
+
+    @ctx.given(valid_bodies(ctx))
+    def generated(body: dict[str, Any]) -> None:
+        partial_update(ctx, setup, body)
+
+    generated()
+
+
+def fixed_invalid(ctx: Context) -> list[InvalidBody]:
+    """Valid fields the campaign does not have yet, beside one invalid field."""
+    state = ctx.state()
+    calls = other_than(state.get("concurrentCalls"), [11, 12])
+    agent = other_than(nested(state, "agent", "agentId"), ctx.fixtures.agent_ids)
+    phone = other_than(nested(state, "phoneNumber", "sipPhoneNumber"),
+                       ctx.fixtures.phone_numbers)
+    schedule = local_schedule(date(far_year(ctx), 11, 2), time(8), "UTC")
+    future = {"isScheduled": True, **schedule.fields}
+    return [
+        InvalidBody({"concurrentCalls": calls, "sipPhoneNumber": "not a number"},
+                    "phone_pattern_enforced", "sipPhoneNumber", frozenset({400}),
+                    "a valid concurrentCalls beside an invalid sipPhoneNumber"),
+        InvalidBody({"agentId": agent, "concurrentCalls": 0},
+                    "concurrent_calls_range_enforced", "concurrentCalls", frozenset({400}),
+                    "a valid agentId beside concurrentCalls 0"),
+        InvalidBody({"sipPhoneNumber": phone, **future, "campaignName": ""},
+                    "name_empty_rejected", "campaignName", frozenset({400}),
+                    "a valid number and schedule beside an empty campaignName"),
+        InvalidBody({"concurrentCalls": calls, "campaignName": "x" * 129},
+                    "name_too_long_rejected", "campaignName", frozenset({400}),
+                    "a valid concurrentCalls beside a 129-character campaignName"),
+    ]
+
+
+def refused_unchanged(ctx: Context, case: InvalidBody) -> None:
+    before = ctx.state()
+    exchange = send(ctx, case.body)
+    ctx.expect_rejected(exchange, case.statuses, sent=case.reason)
+    after = ctx.state()
+    moved = changed_fields(normalised(before), normalised(after))
+    if moved:
+        ctx.fail(
+            "; ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in moved),
+            expected="the campaign exactly as before the refused request",
+            exchange=exchange,
+            title=f"{case.reason}: refused, yet {', '.join(moved)} changed",
+        )
+
+
+@check(
+    id="rejected_request_changes_nothing",
+    level=MUST,
+    area="behaviour",
+    cites=[BAD_REQUEST, PARTIAL],
+)
+def rejected_request_changes_nothing(ctx: Context) -> None:
+    """A refused request changes nothing, not even its valid fields.
+
+    Sends bodies with one invalid field beside valid ones (a new
+    concurrentCalls, agent, number or schedule); each is refused and the
+    campaign read before and after is the same.
+    """
+    for case in fixed_invalid(ctx):
+        refused_unchanged(ctx, case)
+    bodies = invalid_bodies(
+        agent_ids=ctx.fixtures.agent_ids,
+        phone_numbers=ctx.fixtures.phone_numbers,
+        now=ctx.now(),
+    )
+
+    @ctx.given(bodies)
+    def generated(case: InvalidBody) -> None:
+        refused_unchanged(ctx, case)
+
+    generated()
+
+
+def documented_view(ctx: Context, exchange: Exchange) -> Any:
+    """The documented properties of a JSON object body (others may be volatile)."""
+    body = exchange.json_or_none()
+    if not isinstance(body, dict):
+        return exchange.body_text(2000)
+    schema = "CampaignResponse" if exchange.status == 200 else "Error"
+    names = ctx.spec.document["components"]["schemas"][schema]["properties"]
+    volatile = {"timestamp"}
+    return {k: v for k, v in body.items() if k in names and k not in volatile}
+
+
+def twice(ctx: Context, body: dict[str, Any]) -> None:
+    first = ctx.patch(body)
+    second = ctx.patch(body)
+    what = f"the same update twice {describe(body)}"
+    if first.status != second.status:
+        ctx.fail(
+            f"first {first.status}, then {second.status} {second.body_text(200)}",
+            expected=f"{first.status} both times",
+            exchange=second,
+            title=f"{what}: answered {first.status}, then {second.status}",
+        )
+    one, two = documented_view(ctx, first), documented_view(ctx, second)
+    if one != two:
+        keys = sorted(k for k in set(one) | set(two) if one.get(k) != two.get(k)) \
+            if isinstance(one, dict) and isinstance(two, dict) else ["body"]
+        ctx.fail(
+            "; ".join(f"{k}: {one.get(k)!r} -> {two.get(k)!r}" for k in keys)
+            if isinstance(one, dict) and isinstance(two, dict) else f"{one!r} -> {two!r}",
+            expected="the same body both times",
+            exchange=second,
+            title=f"{what}: the second answer differs ({', '.join(keys)})",
+        )
+
+
+@check(
+    id="repeated_update_is_stable",
+    level=MUST,
+    area="behaviour",
+    cites=[RETURNS_UPDATED, PARTIAL],
+)
+def repeated_update_is_stable(ctx: Context) -> None:
+    """The same valid update sent twice gets the same status and body.
+
+    Sends the campaign's current name, a new name with concurrentCalls, and
+    generated valid updates, each twice; the second answer equals the first
+    (documented properties; an Error's timestamp aside).
+    """
+    current = ctx.state().get("campaignName")
+    if isinstance(current, str) and current:
+        twice(ctx, {"campaignName": current})
+    twice(ctx, {"campaignName": fresh_name(ctx, "Stable"), "concurrentCalls": 2})
+
+    @ctx.given(valid_bodies(ctx))
+    def generated(body: dict[str, Any]) -> None:
+        twice(ctx, body)
+
+    generated()
