@@ -10,4 +10,6 @@ from . import (  # noqa: F401
     phone,
     agent,
     behaviour,
+    concurrency,
+    variables,
 )

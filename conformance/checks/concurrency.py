@@ -1,0 +1,89 @@
+"""concurrentCalls: a positive int32."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from strategies import concurrent_calls, invalid_bodies
+
+from .._catalogue import MUST, Cite, check
+from .._context import Context
+from ._probing import expect_unchanged, refuse_all, refuse_generated
+
+_CALLS = "/components/schemas/UpdateCampaignRequest/properties/concurrentCalls"
+POSITIVE = Cite(f"{_CALLS}/description", "Must be a positive integer.")
+INT32 = Cite(f"{_CALLS}/format", "int32")
+REFLECTS = Cite(
+    "/components/schemas/CampaignResponse/properties/concurrentCalls/description",
+    "Reflects the value set at creation or last updated via the update endpoint.",
+)
+BAD_REQUEST = Cite("/paths/~1v1~1campaigns~1{campaignId}/patch/responses/400/description",
+                   "Bad Request")
+
+INT32_MAX = 2**31 - 1
+BOUNDS = (1, INT32_MAX, 2, INT32_MAX - 1)
+OUT_OF_RANGE = (0, -1, -5, -(2**31), -(2**31) - 1, INT32_MAX + 1, 2**32, 2**63, 2**64, 10**30)
+
+
+def _echo(ctx: Context, value: int) -> None:
+    body = ctx.expect_ok(ctx.patch({"concurrentCalls": value}), sent=f"concurrentCalls {value}")
+    if body.get("concurrentCalls") != value:
+        ctx.fail(
+            f"concurrentCalls {body.get('concurrentCalls')!r}",
+            expected=f"concurrentCalls {value}",
+            exchange=ctx.client.exchanges[-1],
+            title=f"concurrentCalls {value} accepted, but the response shows another value",
+        )
+
+
+@check(
+    id="concurrent_calls_bounds_accepted",
+    level=MUST,
+    area="concurrentCalls",
+    cites=[POSITIVE, INT32, REFLECTS],
+)
+def concurrent_calls_bounds_accepted(ctx: Context) -> None:
+    """concurrentCalls from 1 to 2147483647 is accepted and echoed.
+
+    Sends 1, 2147483647 (the int32 maximum) and their neighbours inside the
+    range, then generated values; each answer must carry the value sent.
+    """
+    for value in BOUNDS:
+        _echo(ctx, value)
+    last = ctx.state().get("concurrentCalls")
+
+    @ctx.given(concurrent_calls().filter(lambda n: n != last))
+    def generated(value: int) -> None:
+        _echo(ctx, value)
+
+    generated()
+
+
+def _invalid(ctx: Context, rule: str) -> Any:
+    return invalid_bodies(
+        agent_ids=ctx.fixtures.agent_ids,
+        phone_numbers=ctx.fixtures.phone_numbers,
+        now=ctx.now(),
+        rules={rule},
+    )
+
+
+@check(
+    id="concurrent_calls_range_enforced",
+    level=MUST,
+    area="concurrentCalls",
+    cites=[POSITIVE, INT32, BAD_REQUEST],
+)
+def concurrent_calls_range_enforced(ctx: Context) -> None:
+    """concurrentCalls below 1 or above 2147483647 is rejected with 400.
+
+    Sends 0, negatives (down to below int32's minimum), 2147483648 and
+    larger values up to 10^30, then generated out-of-range values; the
+    campaign must not change.
+    """
+    before = ctx.state()
+    cases = [(f"concurrentCalls {n}", {"concurrentCalls": n}) for n in OUT_OF_RANGE]
+    refuse_all(ctx, cases, {400})
+    refuse_generated(ctx, _invalid(ctx, "concurrent_calls_range_enforced"))
+    expect_unchanged(ctx, before, what="out-of-range concurrentCalls")
+

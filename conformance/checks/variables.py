@@ -1,0 +1,122 @@
+"""dynamicVariables: an object whose values are strings, numbers, booleans,
+objects or arrays, keyed by the agent's variable names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from strategies import dynamic_variables, invalid_bodies
+
+from .._catalogue import MUST, Cite, check
+from .._context import Context
+from ._probing import changed_fields, expect_unchanged, refuse_all, refuse_generated
+
+_VARIABLES = "/components/schemas/UpdateCampaignRequest/properties/dynamicVariables"
+VALUE_TYPES = Cite(f"{_VARIABLES}/additionalProperties", "oneOf")
+KEYS = Cite(f"{_VARIABLES}/description",
+            "Keys must match variable names defined in the agent's configuration.")
+EMPTY = Cite(f"{_VARIABLES}/description",
+             "Leave empty if the CSV provides all required variables.")
+BAD_REQUEST = Cite("/paths/~1v1~1campaigns~1{campaignId}/patch/responses/400/description",
+                   "Bad Request")
+
+# One value of each type additionalProperties allows (oneOf string, number,
+# boolean, object, array); nested values are unconstrained JSON.
+TYPED_VALUES: tuple[tuple[str, Any], ...] = (
+    ("a string", "Michael"),
+    ("an empty string", ""),
+    ("a non-ASCII string", "Zoë 中文 😀"),
+    ("an integer", 42),
+    ("a negative fraction", -12.75),
+    ("zero", 0),
+    ("true", True),
+    ("false", False),
+    ("an object", {"first": "Michael", "visits": 3, "vip": True}),
+    ("a nested object", {"address": {"city": "Paris", "lines": ["1 rue X", None]}}),
+    ("an empty object", {}),
+    ("an array", ["a", 1, 2.5, False, {"k": "v"}]),
+    ("an empty array", []),
+)
+
+
+@check(
+    id="dynamic_variables_accepted",
+    level=MUST,
+    area="dynamicVariables",
+    cites=[VALUE_TYPES, KEYS, EMPTY],
+    needs=("dynamic_variable_names",),
+)
+def dynamic_variables_accepted(ctx: Context) -> None:
+    """dynamicVariables values of every allowed type are accepted.
+
+    Keys come from the target file's dynamic_variable_names. Sends an empty
+    object, then one value of each type (string, number, boolean, object,
+    array, empty and nested ones), then generated maps; each must be 200
+    and, as the response does not show the variables, leave every field
+    it does show as it was.
+    """
+    names = ctx.fixtures.dynamic_variable_names
+    before = ctx.state()
+
+    def accepted(variables: dict[str, Any], what: str) -> None:
+        exchange = ctx.patch({"dynamicVariables": variables})
+        after = ctx.expect_ok(exchange, sent=f"dynamicVariables with {what}")
+        moved = changed_fields(before, after)
+        if moved:
+            ctx.fail(
+                "; ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in moved),
+                expected="only dynamicVariables changes; the fields shown stay as they were",
+                exchange=exchange,
+                title=f"setting dynamicVariables changed {', '.join(moved)}",
+            )
+
+    accepted({}, "no variables (empty object)")
+    for index, (what, value) in enumerate(TYPED_VALUES):
+        accepted({names[index % len(names)]: value}, f"{what} as a value")
+    accepted({name: f"value of {name}" for name in names}, "every variable name")
+
+    maps = dynamic_variables().map(lambda drawn: dict(zip(names, drawn.values(), strict=False)))
+
+    @ctx.given(maps.filter(bool) | st.just({}))
+    def generated(variables: dict[str, Any]) -> None:
+        accepted(variables, f"generated values {variables!r}"[:200])
+
+    generated()
+
+
+def _invalid(ctx: Context, rule: str) -> Any:
+    return invalid_bodies(
+        agent_ids=ctx.fixtures.agent_ids,
+        phone_numbers=ctx.fixtures.phone_numbers,
+        now=ctx.now(),
+        rules={rule},
+    )
+
+
+@check(
+    id="dynamic_variables_values_enforced",
+    level=MUST,
+    area="dynamicVariables",
+    cites=[VALUE_TYPES, BAD_REQUEST],
+)
+def dynamic_variables_values_enforced(ctx: Context) -> None:
+    """A null dynamicVariables value is rejected with 400.
+
+    null is none of the types oneOf allows (OpenAPI 3.0 admits it only with
+    nullable: true). Sends a single null value, a null beside valid ones,
+    and generated maps holding a null; the campaign must not change.
+    """
+    names = ctx.fixtures.dynamic_variable_names or ("customer_name", "appointment_day")
+    first, last = names[0], names[-1]
+    before = ctx.state()
+    cases = [
+        (f"dynamicVariables {{{first!r}: null}}", {"dynamicVariables": {first: None}}),
+        ("dynamicVariables with a null beside valid values",
+         {"dynamicVariables": {**{n: "ok" for n in names}, last: None},
+          "concurrentCalls": int(before.get("concurrentCalls") or 1) % 97 + 2}),
+    ]
+    refuse_all(ctx, cases, {400})
+    refuse_generated(ctx, _invalid(ctx, "dynamic_variables_values_enforced"))
+    expect_unchanged(ctx, before, what="dynamicVariables holding null")
