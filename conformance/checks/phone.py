@@ -172,7 +172,7 @@ UNOWNABLE = ("+9991234", "+999123456789012", "+12125550142", "+4499912345678")
     cites=[PROVISIONED, BAD_REQUEST, NOT_FOUND],
 )
 def unprovisioned_number_rejected(ctx: Context) -> None:
-    """A well-formed number the account cannot call from is refused: 400 or 404.
+    """A well-formed number the account cannot use is refused: 400 or 404.
 
     Sends numbers no account can own (7 and 15 digits, spare country code
     +999, fictional NANP range) and generated +E.164 numbers outside the
