@@ -324,9 +324,10 @@ def run_suite(workdir: Any, base_url: str | None = None, *args: str,
     summary = workdir / "summary.json"
     summary.unlink(missing_ok=True)
     env = {**os.environ, KEY_ENV: API_KEY}
+    allure = () if "--alluredir" in args else ("--no-allure",)
     started = time.monotonic()
     done = subprocess.run(
-        [sys.executable, "-m", "conformance", "run", "--target", str(target), "--no-allure",
+        [sys.executable, "-m", "conformance", "run", "--target", str(target), *allure,
          "--seed", "1", "--summary-json", str(summary), *args],
         cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout,
     )

@@ -1,0 +1,391 @@
+"""Safe against staging: bounded, polite, leak-free, and the campaign left as found."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from misbehaving import (
+    API_KEY,
+    KEY_ENV,
+    Campaign,
+    MisbehavingServer,
+    Request,
+    redirect,
+    response_bytes,
+    run_suite,
+    target_toml,
+)
+
+from conformance._client import Client
+from conformance._target import Fixtures, Limits, Secret, Target
+
+FEW = ("--check", "auth_missing_key_is_401", "--check", "auth_header_name_case_insensitive",
+       "--check", "response_content_type_is_json")
+
+
+def make_target(base_url: str, **limits: float) -> Target:
+    fixtures = Fixtures(campaign_id="camp_misbehaving_0001", taken_campaign_name="Taken",
+                        agent_ids=("agent_one",), phone_numbers=("+14155550100",))
+    return Target(base_url=base_url, fixtures=fixtures, api_key=Secret(API_KEY),
+                  limits=Limits(**limits))
+
+
+# -- bounded and polite --------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["option", "target file"])
+def test_a_spent_request_budget_stops_the_run_with_exit_3_and_restores(tmp_path, where):
+    campaign = Campaign()
+    before = campaign.snapshot()
+    with MisbehavingServer(campaign) as server:
+        if where == "option":
+            run = run_suite(tmp_path, server.base_url, "--max-requests", "5")
+        else:
+            run = run_suite(tmp_path, server.base_url, limits={"max_requests": 5})
+        last = server.requests[-1]
+    assert run.code == 3, run.out
+    assert run.out.count("RUN ABORTED: run stopped: request budget of 5 spent") == 1
+    assert run.summary["requests"]["sent"] == 6  # five, then the restore
+    assert len(server.requests) == 6
+    assert last.json() and last.json()["campaignName"] == before["campaignName"]
+    assert run.summary["restore"].startswith("restored")
+    assert campaign.snapshot() == before
+
+
+@pytest.mark.parametrize("where", ["option", "target file"])
+def test_the_rate_limit_spaces_requests_one_at_a_time(tmp_path, where):
+    with MisbehavingServer(Campaign()) as server:
+        if where == "option":
+            run = run_suite(tmp_path, server.base_url, "--rate-limit", "20", *FEW)
+        else:
+            run = run_suite(tmp_path, server.base_url, *FEW, limits={"rate_limit": 20})
+        arrivals = [r.received_at for r in server.requests]
+        most_in_flight = server.most_in_flight
+    assert run.code in (0, 1), run.out
+    # Sends are 50 ms apart; each arrival may lag its send by a little.
+    assert len(arrivals) >= 6
+    assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) * 0.05 - 0.02
+    assert most_in_flight == 1
+
+
+class Answering(httpx.BaseTransport):
+    """Answers 200 {} at once and notes when each request was handed over."""
+
+    def __init__(self) -> None:
+        self.sent_at: list[float] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent_at.append(time.monotonic())
+        return httpx.Response(200, headers={"content-type": "application/json"},
+                              stream=httpx.ByteStream(b"{}"))
+
+
+@pytest.mark.parametrize(("base_url", "limits", "gap"), [
+    ("https://staging.example.com", {}, 0.1),  # 10 per second off loopback by default
+    ("http://127.0.0.1:9", {"rate_limit": 25.0}, 0.04),
+    ("https://staging.example.com", {"rate_limit": 4.0}, 0.25),
+])
+def test_the_rate_limit_spaces_the_sends(base_url, limits, gap):
+    transport = Answering()
+    client = Client(make_target(base_url, **limits), transport=transport)
+    for _ in range(4):
+        assert client.send("PATCH", "camp_1", body={}).status == 200
+    client.close()
+    gaps = [b - a for a, b in zip(transport.sent_at, transport.sent_at[1:], strict=False)]
+    assert min(gaps) >= gap * 0.98
+
+
+def test_loopback_is_unlimited_by_default():
+    transport = Answering()
+    client = Client(make_target("http://127.0.0.1:9"), transport=transport)
+    started = time.monotonic()
+    for _ in range(20):
+        client.send("PATCH", "camp_1", body={})
+    client.close()
+    assert time.monotonic() - started < 0.5
+
+
+def test_the_default_limits():
+    limits = Limits()
+    assert (limits.timeout, limits.rate_limit, limits.max_requests, limits.time_budget) == (
+        10.0, None, None, None)
+    client = Client(make_target("http://127.0.0.1:9"))
+    assert client._http.timeout.read == 10.0
+    assert client._http.follow_redirects is False
+    client.close()
+
+
+def test_a_slow_answer_is_cut_at_the_per_request_timeout():
+    async def slow(request: Request, writer: asyncio.StreamWriter) -> bool:
+        await asyncio.sleep(5)
+        return False
+
+    with MisbehavingServer(slow) as server:
+        client = Client(make_target(server.base_url, timeout=0.5))
+        exchange = client.send("PATCH", "camp_1", body={})
+        client.close()
+    assert exchange.error == "no response within 0.5 s (timeout)"
+    assert exchange.elapsed < 1.5
+
+
+def too_many_requests_first(times: int, retry_after: str) -> tuple[Campaign, object]:
+    campaign = Campaign()
+    seen = {"n": 0}
+
+    async def handle(request: Request, writer: asyncio.StreamWriter) -> bool:
+        seen["n"] += 1
+        if seen["n"] <= times:
+            writer.write(response_bytes(429, b'{"message": "slow down"}',
+                                        headers=(("Retry-After", retry_after),)))
+            await writer.drain()
+            return True
+        return await campaign(request, writer)
+
+    return campaign, handle
+
+
+def test_429_is_retried_after_the_retry_after_delay():
+    _, handler = too_many_requests_first(1, "1")
+    with MisbehavingServer(handler) as server:
+        client = Client(make_target(server.base_url))
+        exchange = client.send("PATCH", "camp_misbehaving_0001", body={})
+        client.close()
+        arrivals = [r.received_at for r in server.requests]
+    assert exchange.status == 200 and exchange.retries == 1
+    assert arrivals[1] - arrivals[0] >= 0.95
+    assert client.stats.retried == 1 and client.stats.sent == 1
+
+
+def test_429_is_retried_at_most_three_times():
+    _, handler = too_many_requests_first(10, "0")
+    with MisbehavingServer(handler) as server:
+        client = Client(make_target(server.base_url))
+        exchange = client.send("PATCH", "camp_misbehaving_0001", body={})
+        client.close()
+        received = len(server.requests)
+    assert exchange.status == 429 and exchange.retries == 3 and received == 4
+
+
+def test_a_retry_after_beyond_the_limit_is_not_waited_for():
+    _, handler = too_many_requests_first(1, "120")
+    with MisbehavingServer(handler) as server:
+        client = Client(make_target(server.base_url, max_retry_after=5))
+        started = time.monotonic()
+        exchange = client.send("PATCH", "camp_misbehaving_0001", body={})
+        client.close()
+    assert exchange.status == 429 and exchange.retries == 0
+    assert time.monotonic() - started < 2
+
+
+def test_the_summary_reports_requests_and_response_times(tmp_path):
+    with MisbehavingServer(Campaign()) as server:
+        run = run_suite(tmp_path, server.base_url, *FEW)
+        received = len(server.requests)
+    requests = run.summary["requests"]
+    assert requests["sent"] == received
+    assert 0 < requests["median_seconds"] <= requests["worst_seconds"]
+    assert f"requests sent: {received}, median " in run.out and " ms, worst " in run.out
+
+
+# -- nothing leaks ---------------------------------------------------------------
+
+
+def test_a_redirect_is_recorded_not_followed_and_the_key_stays_home(tmp_path):
+    elsewhere = Campaign()
+    with MisbehavingServer(elsewhere) as second:
+        location = f"{second.base_url}/v1/campaigns/camp_misbehaving_0001"
+        with MisbehavingServer(redirect(location)) as first:
+            run = run_suite(tmp_path, first.base_url, *FEW)
+            client = Client(make_target(first.base_url))
+            exchange = client.send("PATCH", "camp_misbehaving_0001", body={})
+            client.close()
+            first_received = len(first.requests)
+        second_received = [r.headers for r in second.requests]
+    assert exchange.status == 307 and exchange.response_headers["location"] == location
+    assert first_received > 1
+    assert second_received == []
+    assert run.code == 1 and "307" in json.dumps(run.summary["failed"])
+
+
+def echo_key() -> object:
+    """Answers every request with the key it got, in a header and in the body."""
+
+    async def handle(request: Request, writer: asyncio.StreamWriter) -> bool:
+        key = request.headers.get("x-api-key", "none")
+        body = json.dumps({"campaignName": key, "message": f"bad key {key}",
+                           "headers": request.headers}).encode()
+        writer.write(response_bytes(400, body, headers=(("X-Echo", key),)))
+        await writer.drain()
+        return True
+
+    return handle
+
+
+def test_the_key_is_redacted_in_everything_the_run_writes(tmp_path):
+    with MisbehavingServer(echo_key()) as server:
+        run = run_suite(tmp_path, server.base_url, "-v", "--junitxml",
+                        str(tmp_path / "junit.xml"), "--alluredir", str(tmp_path / "allure"))
+    assert run.code == 1, run.out
+    assert API_KEY not in run.out
+    assert "[redacted]" in run.out
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != "target.toml"]
+    assert any(p.parent.name == "allure" for p in written)
+    for path in written:
+        assert API_KEY.encode() not in path.read_bytes(), path
+
+
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+         "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory):
+    import ssl
+
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = make_certificate(directory)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with MisbehavingServer(Campaign(), tls=context) as server:
+        yield server, cert
+
+
+def test_tls_is_verified_by_default(tmp_path, tls_server):
+    server, _ = tls_server
+    run = run_suite(tmp_path, server.base_url, *FEW)
+    assert run.code == 3, run.out
+    assert "Traceback" not in run.out
+    assert "TLS certificate not trusted" in run.out and "--ca-bundle" in run.out
+
+
+def test_a_ca_bundle_trusts_a_private_ca(tmp_path, tls_server):
+    server, cert = tls_server
+    run = run_suite(tmp_path, server.base_url, "--ca-bundle", str(cert), *FEW)
+    assert run.code in (0, 1), run.out
+    assert run.summary["aborted"] is None and run.summary["requests"]["sent"] > 3
+    assert run.summary["target"]["ca_bundle"] is True
+    assert run.summary["target"]["insecure"] is False
+
+
+def test_insecure_is_warned_about_and_recorded(tmp_path, tls_server):
+    server, _ = tls_server
+    run = run_suite(tmp_path, server.base_url, "--insecure", *FEW)
+    assert run.code in (0, 1), run.out
+    assert "WARNING: TLS verification is disabled (--insecure)" in run.out
+    assert run.summary["target"]["insecure"] is True
+
+
+# -- the campaign left as found --------------------------------------------------
+
+
+def test_ctrl_c_mid_run_still_restores_the_campaign(tmp_path):
+    campaign = Campaign(delay=0.02)
+    before = campaign.snapshot()
+    with MisbehavingServer(campaign) as server:
+        (tmp_path / "target.toml").write_text(target_toml(server.base_url))
+        process = subprocess.Popen(
+            [sys.executable, "-m", "conformance", "run", "--target", "target.toml",
+             "--no-allure", "--seed", "1", "--summary-json", "summary.json"],
+            cwd=tmp_path, env={**os.environ, KEY_ENV: API_KEY},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        deadline = time.monotonic() + 30
+        while len(server.requests) < 10 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        # What a check in progress might have left: another name, agent and schedule.
+        campaign.apply({"campaignName": "Changed mid-run", "agentId": "agent_two",
+                        "concurrentCalls": 9, "isScheduled": True,
+                        "scheduledDate": "2030-01-01", "scheduledTime": "09:00:00"})
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=30)
+        after = campaign.snapshot()
+    assert process.returncode == 3, out
+    assert "campaign restore: restored" in out
+    assert after == before
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["restore"].startswith("restored")
+
+
+def recording(app):
+    """The ASGI app, recording each request's JSON body and the status it got."""
+    seen: list[tuple[object, int]] = []
+
+    async def wrapped(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        chunks: list[bytes] = []
+
+        async def receive_and_keep():
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            return message
+
+        async def send_and_note(message):
+            if message["type"] == "http.response.start":
+                try:
+                    body = json.loads(b"".join(chunks))
+                except ValueError:
+                    body = None
+                seen.append((body, message["status"]))
+            await send(message)
+
+        await app(scope, receive_and_keep, send_and_note)
+
+    wrapped.seen = seen
+    return wrapped
+
+
+def instant_of(body: dict) -> datetime | None:
+    try:
+        zone = ZoneInfo(body["scheduledTimezone"])
+        local = datetime.fromisoformat(f"{body['scheduledDate']}T{body['scheduledTime']}")
+    except (KeyError, TypeError, ValueError):
+        return None
+    return local.replace(tzinfo=zone).astimezone(UTC)
+
+
+def test_every_accepted_schedule_is_at_least_a_year_ahead(tmp_path):
+    from reference import create_app, load_world, serve_in_thread
+
+    world = load_world()
+    app = recording(create_app(world))
+    fixtures = world.target_fixtures()
+    lines = ['base_url = "{}"', f'api_key_env = "{KEY_ENV}"', "[fixtures]"]
+    lines += [f"{name} = {json.dumps(value)}" for name, value in fixtures.items()]
+    started = datetime.now(UTC)
+    with serve_in_thread(app) as server:
+        target = tmp_path / "target.toml"
+        target.write_text("\n".join(lines).replace("{}", server.base_url, 1) + "\n")
+        env_key = {KEY_ENV: world.primary_key}
+        done = subprocess.run(
+            [sys.executable, "-m", "conformance", "run", "--target", str(target),
+             "--no-allure", "--seed", "1"],
+            cwd=tmp_path, env={**os.environ, **env_key}, capture_output=True, text=True,
+            timeout=300,
+        )
+    assert done.returncode in (0, 1), done.stdout[-3000:] + done.stderr[-3000:]
+    scheduled = [(body, status) for body, status in app.seen
+                 if isinstance(body, dict) and body.get("isScheduled") is True]
+    accepted = [body for body, status in scheduled if status == 200]
+    assert accepted, "the run scheduled nothing"
+    year_ahead = started + timedelta(days=365)
+    too_soon = [body for body in accepted if (instant_of(body) or started) < year_ahead]
+    assert too_soon == []
