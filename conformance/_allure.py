@@ -24,11 +24,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
-import allure_commons
 from allure_commons.model2 import (
     Attachment,
     Label,
@@ -105,10 +105,35 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _attach(step: TestStepResult, name: str, text: str, extension: str = "txt") -> None:
-    source = f"{uuid4()}-attachment.{extension}"
-    allure_commons.plugin_manager.hook.report_attached_data(body=text, file_name=source)
-    step.attachments.append(Attachment(name=name, source=source, type="text/plain"))
+class AttachmentWriter:
+    """Writes attachment files on a background thread.
+
+    A run sends about a thousand requests, three attachments each; opening a
+    file costs up to a millisecond on a slow file system, which done inline
+    would add seconds to the run. The files are needed only when the report
+    is rendered, after `close`.
+    """
+
+    def __init__(self, results_dir: Path) -> None:
+        self.results_dir = results_dir
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="allure-attach")
+        self._pending: list[Future[None]] = []
+
+    def attach(self, step: TestStepResult, name: str, text: str, extension: str = "txt") -> None:
+        source = f"{uuid4()}-attachment.{extension}"
+        self._pending.append(self._pool.submit(self._write, source, text))
+        step.attachments.append(Attachment(name=name, source=source, type="text/plain"))
+
+    def _write(self, source: str, text: str) -> None:
+        with open(self.results_dir / source, "w", encoding="utf-8") as handle:
+            handle.write(text)
+
+    def close(self) -> None:
+        """Wait for every file; the first write that failed is raised."""
+        self._pool.shutdown(wait=True)
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
 
 
 def request_text(exchange: Exchange) -> str:
@@ -140,6 +165,8 @@ class AllureWriter:
         self._listener = config.pluginmanager.get_plugin("allure_listener")
         self._current: TestResult | None = None
         self._steps: dict[int, TestStepResult] = {}
+        self.results_dir.mkdir(parents=True, exist_ok=True)
+        self.files = AttachmentWriter(self.results_dir)
 
     # -- while a check runs -------------------------------------------
     def begin(self) -> None:
@@ -161,9 +188,9 @@ class AllureWriter:
             start=stop - int(exchange.elapsed * 1000),
             stop=stop,
         )
-        _attach(step, "request", redact(request_text(exchange)))
-        _attach(step, "response", redact(response_text(exchange)))
-        _attach(step, "curl", redact(exchange.curl()) + "\n", "sh")
+        self.files.attach(step, "request", redact(request_text(exchange)))
+        self.files.attach(step, "response", redact(response_text(exchange)))
+        self.files.attach(step, "curl", redact(exchange.curl()) + "\n", "sh")
         test.steps.append(step)
         self._steps[exchange.number] = step
 
@@ -227,6 +254,7 @@ class AllureWriter:
 
     # -- at the end of the session ------------------------------------
     def write_run_files(self) -> None:
+        self.files.close()
         write_run_files(self.results_dir, self.run)
 
 
