@@ -215,7 +215,7 @@ class AllureWriter:
             Label("tag", check.level),
         ]
         test.links += [
-            Link("link", f"{SPEC_LINK}#{cite.pointer}", f"openapi.yaml#{cite.pointer}")
+            Link("link", f"{SPEC_LINK}#{cite.pointer}", link_name(cite.pointer))
             for cite in check.cites
         ]
         test.parameters += [
@@ -275,6 +275,12 @@ def outcome_text(check: Check, result: Result, *, strict: bool) -> tuple[str, st
     if result.outcome in ("skipped", "not-exercised"):
         return result.message, ""
     return "", ""
+
+
+def link_name(pointer: str, width: int = 64) -> str:
+    """The pointer as a link's name; a long one keeps its end, the part that differs."""
+    name = f"openapi.yaml#{pointer}"
+    return name if len(name) <= width else "openapi.yaml#…" + pointer[-(width - 14):]
 
 
 def describe(check: Check) -> str:
