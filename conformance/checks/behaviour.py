@@ -300,7 +300,8 @@ def rejected_request_changes_nothing(ctx: Context) -> None:
 
 
 def documented_view(ctx: Context, exchange: Exchange) -> Any:
-    """The documented properties of a JSON object body (others may be volatile)."""
+    """The documented properties of a JSON object body (others may be volatile),
+    or the body's text when it is no JSON object."""
     body = exchange.json_or_none()
     if not isinstance(body, dict):
         return exchange.body_text(2000)
@@ -322,16 +323,19 @@ def twice(ctx: Context, body: dict[str, Any]) -> None:
             title=f"{what}: answered {first.status}, then {second.status}",
         )
     one, two = documented_view(ctx, first), documented_view(ctx, second)
-    if one != two:
-        keys = sorted(k for k in set(one) | set(two) if one.get(k) != two.get(k)) \
-            if isinstance(one, dict) and isinstance(two, dict) else ["body"]
-        ctx.fail(
-            "; ".join(f"{k}: {one.get(k)!r} -> {two.get(k)!r}" for k in keys)
-            if isinstance(one, dict) and isinstance(two, dict) else f"{one!r} -> {two!r}",
-            expected="the same body both times",
-            exchange=second,
-            title=f"{what}: the second answer differs ({', '.join(keys)})",
-        )
+    if one == two:
+        return
+    if isinstance(one, dict) and isinstance(two, dict):
+        keys = sorted(k for k in set(one) | set(two) if one.get(k) != two.get(k))
+        actual = "; ".join(f"{k}: {one.get(k)!r} -> {two.get(k)!r}" for k in keys)
+    else:
+        keys, actual = ["body"], f"{one!r} -> {two!r}"
+    ctx.fail(
+        actual,
+        expected="the same body both times",
+        exchange=second,
+        title=f"{what}: the second answer differs ({', '.join(keys)})",
+    )
 
 
 @check(

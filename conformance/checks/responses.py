@@ -324,10 +324,10 @@ def error_reason_phrase_matches(ctx: Context) -> None:
     schema_level=True,
 )
 def error_path_is_request_path(ctx: Context) -> None:
-    """An Error body's path is the path of the request (erratum error-example-path).
+    """An Error body's path is the path of the request it answers.
 
-    The path as sent or percent-decoded, for every error answer of the run
-    that carries a path.
+    The path as sent or percent-decoded (erratum error-example-path), for
+    every error answer of the run that carries a path.
     """
     def verdict(e: Exchange) -> str | None:
         body = error_body(e)
