@@ -42,6 +42,9 @@ taken_campaign_name = "Q3 Outreach Campaign"
 agent_ids = ["agent_D5D0p7TUs66TTAEAx"]
 phone_numbers = ["+14155552671"]
 foreign_campaign_id = "camp_belongs_to_someone_else"
+foreign_agent_id = "agent_belongs_to_someone_else"
+foreign_phone_number = "+14155550199"
+dynamic_variable_names = ["customer_name"]
 """
 
 
