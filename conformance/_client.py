@@ -27,6 +27,7 @@ from ._target import Target
 BODY_CAP = 1024 * 1024
 CURL_BODY_CAP = 2048
 REDACTED = "[redacted]"
+NEAR_MISS = "[redacted: a near miss of the key]"
 API_KEY_HEADER = "X-API-Key"
 _UNSET: Any = object()
 
@@ -100,7 +101,8 @@ class Exchange:
     def body_text(self, limit: int = 2000) -> str:
         text = self.response_body[:limit].decode("utf-8", "replace")
         if len(self.response_body) > limit or self.truncated:
-            text += f" ... ({len(self.response_body)} bytes{', truncated' if self.truncated else ''})"
+            note = ", truncated" if self.truncated else ""
+            text += f" ... ({len(self.response_body)} bytes{note})"
         return text
 
     def request_text(self, limit: int = 2000) -> str:
@@ -131,6 +133,15 @@ class Exchange:
             else:
                 parts += ["--data-binary", _shell_bytes(body)]
         return " ".join(parts)
+
+
+def resembles_key(value: str, key: str, *, run: int = 8) -> bool:
+    """Whether `value` carries `run` or more consecutive characters of `key` (any case)."""
+    if len(key) < run:
+        return bool(value) and value.lower() == key.lower()
+    folded = value.lower()
+    lowered = key.lower()
+    return any(lowered[i : i + run] in folded for i in range(len(lowered) - run + 1))
 
 
 def _shell_bytes(data: bytes) -> str:
@@ -257,8 +268,18 @@ class Client:
         if key is not None:
             send_headers[API_KEY_HEADER] = key
         send_headers.update(headers or {})
+        for value in send_headers.values():
+            if value != self.target.api_key and resembles_key(value, self.target.api_key):
+                # A near miss of the key (the auth checks send some) is as secret as the key.
+                self.redact.add(value)
         shown_headers = {
-            name: (REDACTED if value == self.target.api_key else self.redact(value))
+            name: (
+                REDACTED
+                if value == self.target.api_key
+                else NEAR_MISS
+                if resembles_key(value, self.target.api_key)
+                else self.redact(value)
+            )
             for name, value in send_headers.items()
         }
         with self._lock:

@@ -68,10 +68,9 @@ def start_embedded(mutant: str | None = None, *, host: str = "127.0.0.1", port: 
     if mutant is not None and mutant not in mutant_names():
         raise TargetError(f"--mutant: unknown mutant {mutant!r} (see --list-mutants)")
     server = EmbeddedServer(mutant, host, port)
-    raw = server.announcement["fixtures"]
-    fixtures = Fixtures(
-        **{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
-    )
+    raw: dict[str, Any] = server.announcement["fixtures"]
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+    fixtures = Fixtures(**values)
     target = Target(
         base_url=server.base_url,
         fixtures=fixtures,

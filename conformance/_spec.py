@@ -263,5 +263,7 @@ ERRATA_DETECTORS: dict[str, Callable[[Any], bool]] = {
     and "scheduledDate" in body
     and body["scheduledDate"] is None,
     "scheduled_date_absent": lambda body: isinstance(body, dict) and "scheduledDate" not in body,
-    "errors_null": lambda body: isinstance(body, dict) and "errors" in body and body["errors"] is None,
+    "errors_null": lambda body: isinstance(body, dict)
+    and "errors" in body
+    and body["errors"] is None,
 }

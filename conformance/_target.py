@@ -135,7 +135,8 @@ def parse_fixtures(table: Any, where: str = "fixtures") -> Fixtures:
     known = set(_FIXTURE_STRINGS + _OPTIONAL_STRINGS + _LIST_FIELDS + _OPTIONAL_LISTS)
     unknown = sorted(set(table) - known)
     if unknown:
-        raise TargetError(f"{where}.{unknown[0]}: unknown field (known: {', '.join(sorted(known))})")
+        names = ", ".join(sorted(known))
+        raise TargetError(f"{where}.{unknown[0]}: unknown field (known: {names})")
     values: dict[str, Any] = {}
     for key in _FIXTURE_STRINGS:
         values[key] = _string(table, key, where, required=True)

@@ -1,16 +1,21 @@
-"""The checks, one module per area of the contract. Importing this package registers them."""
+"""The checks, one module per area of the contract. Importing this package registers them.
 
-from . import (  # noqa: F401
+The order below is the order checks run in: authentication first, then the
+path, the body and each field, behaviour, and last the checks that judge
+every response of the run.
+"""
+
+from . import (  # noqa: F401, I001
     auth,
     campaign_id,
     body,
-    responses,
     campaign_name,
-    schedule,
     phone,
     agent,
-    behaviour,
+    schedule,
     concurrency,
     variables,
+    behaviour,
+    responses,
     fuzzing,
 )
