@@ -475,8 +475,7 @@ def every_request_answered(ctx: Context) -> None:
     connection. Sends the probe set plus names with non-ASCII characters.
     """
     probe(ctx)
-    for name in ("é" * 129, "中" * 129, "😀" * 129):
-        _send(ctx, {"campaignName": name})
+    _send(ctx, {"campaignName": "é中😀" * 43})
     pool = list(ctx.client.exchanges)
     offending = [(e, e.error) for e in pool if e.error is not None]
     report(ctx, offending, total=len(pool),
