@@ -192,6 +192,7 @@ class Client:
         self.exchanges: list[Exchange] = []
         self.stats = Stats()
         self.current_check: str | None = None
+        self.exhausted: str | None = None  # why the budget stopped the run, once it has
         self._lock = threading.Lock()
         self._started = time.monotonic()
         self._last_sent = 0.0
@@ -218,10 +219,12 @@ class Client:
         if exempt:
             pass
         elif limits.max_requests is not None and self.stats.sent >= limits.max_requests:
-            raise BudgetExhausted(f"request budget of {limits.max_requests} spent")
+            self.exhausted = f"request budget of {limits.max_requests} spent"
+            raise BudgetExhausted(self.exhausted)
         if limits.time_budget is not None and not exempt:
             if time.monotonic() - self._started >= limits.time_budget:
-                raise BudgetExhausted(f"time budget of {limits.time_budget:g} s spent")
+                self.exhausted = f"time budget of {limits.time_budget:g} s spent"
+                raise BudgetExhausted(self.exhausted)
         rate = limits.rate_limit
         if rate is None and not self.target.is_loopback:
             rate = 10.0

@@ -115,6 +115,12 @@ class Run:
         except BudgetExhausted as exc:
             self.aborted = f"run stopped: {exc}"
             raise RunAborted(self.aborted) from None
+        except Exception:
+            # Hypothesis may wrap the budget's exception (a group, a flaky report).
+            if self.client.exhausted is not None:
+                self.aborted = f"run stopped: {self.client.exhausted}"
+                raise RunAborted(self.aborted) from None
+            raise
         finally:
             self.client.current_check = None
 
