@@ -28,9 +28,9 @@ def first_run(suite_runner: SuiteRunner) -> SuiteRun:
 
 
 @pytest.fixture(scope="module")
-def seeded_runs(suite_runner: SuiteRunner) -> dict[int, SuiteRun]:
-    runs = suite_runner.run_many([strict_run(seed) for seed in SEEDS])
-    return dict(zip(SEEDS, runs, strict=True))
+def seeded_runs(suite_runner: SuiteRunner, first_run: SuiteRun) -> dict[int, SuiteRun]:
+    runs = suite_runner.run_many([strict_run(seed) for seed in SEEDS[1:]])
+    return {SEEDS[0]: first_run, **dict(zip(SEEDS[1:], runs, strict=True))}
 
 
 def test_a_strict_run_of_the_reference_passes(first_run: SuiteRun) -> None:
