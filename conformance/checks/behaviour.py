@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from strategies import UNKNOWN_PROPERTY, InvalidBody, invalid_bodies, update_bodies
+from strategies import InvalidBody, invalid_bodies, update_bodies
 
 from .._catalogue import MUST, Cite, check
 from .._client import Exchange
@@ -47,12 +47,6 @@ GOVERNS: dict[str, tuple[str, ...]] = {
 LEAD = timedelta(days=366)
 
 
-def without_variables(body: dict[str, Any]) -> dict[str, Any]:
-    """The body without dynamicVariables, whose keys the account decides (erratum
-    dynamic-variable-keys) and which the answer does not show."""
-    return {k: v for k, v in body.items() if k != "dynamicVariables"}
-
-
 def valid_bodies(ctx: Context) -> st.SearchStrategy[dict[str, Any]]:
     return update_bodies(
         agent_ids=ctx.fixtures.agent_ids,
@@ -60,7 +54,7 @@ def valid_bodies(ctx: Context) -> st.SearchStrategy[dict[str, Any]]:
         now=ctx.now(),
         lead=LEAD,
         taken_names=[ctx.fixtures.taken_campaign_name],
-    ).map(without_variables)
+    )
 
 
 def describe(body: Any) -> str:
@@ -219,7 +213,6 @@ def omitted_fields_unchanged(ctx: Context) -> None:
         {"concurrentCalls": 4},
         {"agentId": ctx.fixtures.agent_ids[-1]},
         {"sipPhoneNumber": ctx.fixtures.phone_numbers[-1]},
-        {UNKNOWN_PROPERTY: "ignored"},
     ]
     for body in singles:
         partial_update(ctx, setup, body)
