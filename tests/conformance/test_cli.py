@@ -119,8 +119,8 @@ def test_a_bad_option_exits_2_from_the_shell() -> None:
     pytest.param(None, id="missing-file"),
     pytest.param("base_url = [unclosed", id="not-toml"),
     pytest.param('base_url = "ftp://example.com"\n', id="not-http"),
-    pytest.param(TARGET_TOML.replace('campaign_id = "camp_XiQEBcj9cc5TFRB4"\n', ""),
-                 id="no-campaign-id"),
+    pytest.param(TARGET_TOML.format(base_url="http://127.0.0.1:9", key_env=KEY_ENV)
+                 .replace('campaign_id = "camp_XiQEBcj9cc5TFRB4"\n', ""), id="no-campaign-id"),
 ])
 def test_a_bad_target_file_exits_2(
     content: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -129,8 +129,7 @@ def test_a_bad_target_file_exits_2(
     monkeypatch.setenv(KEY_ENV, "some-key")
     path = tmp_path / "target.toml"
     if content is not None:
-        path.write_text(content.format(base_url="http://127.0.0.1:9", key_env=KEY_ENV)
-                        if "{" in content else content, encoding="utf-8")
+        path.write_text(content, encoding="utf-8")
     assert main(["run", "--no-allure", "--target", str(path)]) == 2
     assert "error:" in capsys.readouterr().err
 
