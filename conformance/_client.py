@@ -99,7 +99,7 @@ class Exchange:
             return None
 
     def body_text(self, limit: int = 2000) -> str:
-        text = self.response_body[:limit].decode("utf-8", "replace")
+        text = printable(self.response_body[:limit].decode("utf-8", "replace"))
         if len(self.response_body) > limit or self.truncated:
             note = ", truncated" if self.truncated else ""
             text += f" ... ({len(self.response_body)} bytes{note})"
@@ -108,7 +108,7 @@ class Exchange:
     def request_text(self, limit: int = 2000) -> str:
         if self.request_body is None:
             return "(no body)"
-        text = self.request_body[:limit].decode("utf-8", "replace")
+        text = printable(self.request_body[:limit].decode("utf-8", "replace"))
         if len(self.request_body) > limit:
             text += f" ... ({len(self.request_body)} bytes)"
         return text
@@ -133,6 +133,13 @@ class Exchange:
             else:
                 parts += ["--data-binary", _shell_bytes(body)]
         return " ".join(parts)
+
+
+def printable(text: str) -> str:
+    """`text` with control and other unprintable characters escaped (one safe line)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def resembles_key(value: str, key: str, *, run: int = 8) -> bool:

@@ -120,6 +120,8 @@ def embedded_fixtures(world: Any) -> Fixtures:
         foreign_campaign_id=raw.get("foreign_campaign_id"),
         foreign_agent_id=raw.get("foreign_agent_id"),
         foreign_phone_number=raw.get("foreign_phone_number"),
+        foreign_campaign_name=raw.get("foreign_campaign_name"),
+        outbound_disabled_numbers=tuple(raw.get("outbound_disabled_numbers", ())),
         dynamic_variable_names=REFERENCE_VARIABLES,
     )
 
@@ -144,12 +146,15 @@ def target_toml(target: Target) -> str:
         f"agent_ids = {qs(fx.agent_ids)}",
         f"phone_numbers = {qs(fx.phone_numbers)}",
     ]
-    for name in ("foreign_campaign_id", "foreign_agent_id", "foreign_phone_number"):
+    for name in ("foreign_campaign_id", "foreign_agent_id", "foreign_phone_number",
+                 "foreign_campaign_name"):
         value = getattr(fx, name)
         if value:
             lines.append(f"{name} = {q(value)}")
-    if fx.dynamic_variable_names:
-        lines.append(f"dynamic_variable_names = {qs(fx.dynamic_variable_names)}")
+    for name in ("outbound_disabled_numbers", "dynamic_variable_names"):
+        values = getattr(fx, name)
+        if values:
+            lines.append(f"{name} = {qs(values)}")
     return "\n".join(lines) + "\n"
 
 

@@ -10,6 +10,7 @@ A target file is TOML:
     agent_ids = ["agent_..."]
     phone_numbers = ["+1..."]
     # optional: foreign_campaign_id, foreign_agent_id, foreign_phone_number,
+    #           foreign_campaign_name, outbound_disabled_numbers,
     #           dynamic_variable_names
     [limits]        # optional, see Limits
     timeout = 10.0
@@ -43,6 +44,8 @@ class Fixtures:
     foreign_campaign_id: str | None = None
     foreign_agent_id: str | None = None
     foreign_phone_number: str | None = None
+    foreign_campaign_name: str | None = None
+    outbound_disabled_numbers: tuple[str, ...] = ()
     dynamic_variable_names: tuple[str, ...] = ()
 
 
@@ -86,9 +89,14 @@ class Target:
 
 
 _FIXTURE_STRINGS = ("campaign_id", "taken_campaign_name")
-_OPTIONAL_STRINGS = ("foreign_campaign_id", "foreign_agent_id", "foreign_phone_number")
+_OPTIONAL_STRINGS = (
+    "foreign_campaign_id",
+    "foreign_agent_id",
+    "foreign_phone_number",
+    "foreign_campaign_name",
+)
 _LIST_FIELDS = ("agent_ids", "phone_numbers")
-_OPTIONAL_LISTS = ("dynamic_variable_names",)
+_OPTIONAL_LISTS = ("dynamic_variable_names", "outbound_disabled_numbers")
 _TOP_LEVEL = {"base_url", "api_key_env", "fixtures", "limits"}
 
 

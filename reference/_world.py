@@ -113,7 +113,12 @@ class World:
         return None
 
     def target_fixtures(self) -> dict[str, Any]:
-        """Identifiers a client suite needs, for account A (foreign = account B)."""
+        """Identifiers a client suite needs, for account A (foreign = account B).
+
+        Beside the target file's required fixtures: another account's campaign
+        name (names are unique per account only) and this account's numbers
+        that are not enabled for outbound calls.
+        """
         primary, foreign = self.primary, self.foreign
         taken = next(
             c.name for c in primary.campaigns.values() if c.campaign_id != self.target_campaign_id
@@ -133,6 +138,12 @@ class World:
             "foreign_campaign_id": next(iter(foreign.campaigns)),
             "foreign_agent_id": next(iter(foreign.agents)),
             "foreign_phone_number": foreign_number,
+            "foreign_campaign_name": next(iter(foreign.campaigns.values())).name,
+            "outbound_disabled_numbers": [
+                n.sip_phone_number
+                for n in primary.phone_numbers.values()
+                if not n.active and not n.legacy
+            ],
         }
 
     def out_of_contract_fixtures(self) -> dict[str, Any]:

@@ -46,10 +46,12 @@ CHECK_IDS: tuple[str, ...] = (
     "name_too_long_rejected",
     "name_taken_is_409",
     "own_name_is_not_conflict",
+    "foreign_name_is_not_conflict",
     "provisioned_numbers_accepted",
     "phone_pattern_enforced",
     "unprovisioned_number_rejected",
     "foreign_number_refused",
+    "outbound_disabled_number_rejected",
     "known_agents_accepted",
     "agent_id_length_enforced",
     "unknown_agent_rejected",
@@ -284,7 +286,7 @@ class UnprovisionedNumberAccepted(Rules):
 @mutant(
     "inactive_number_accepted",
     "a number of the account that is not active for outbound calls is accepted",
-    ("unprovisioned_number_rejected",),
+    ("outbound_disabled_number_rejected",),
 )
 class InactiveNumberAccepted(Rules):
     def find_phone_number(self, account: Account, number: str) -> PhoneNumber | None:
@@ -491,7 +493,7 @@ class OwnNameConflict(Rules):
 @mutant(
     "name_unique_across_accounts",
     "a campaignName used by a campaign of another account answers 409",
-    ("name_taken_is_409", "fuzzed_valid_requests_conform"),
+    ("foreign_name_is_not_conflict",),
 )
 class NameUniqueAcrossAccounts(Rules):
     def name_conflicts(self, account: Account, campaign: Campaign, name: str) -> bool:
@@ -1218,3 +1220,59 @@ class HangOnNonAsciiName(Rules):
         if isinstance(name, str) and not name.isascii():
             await asyncio.sleep(self.HANG_SECONDS)
         return await super().handle(request)
+
+
+_JSON_TYPES: dict[str, Callable[[Any], bool]] = {
+    "campaignName": lambda v: isinstance(v, str),
+    "sipPhoneNumber": lambda v: isinstance(v, str),
+    "agentId": lambda v: isinstance(v, str),
+    "isScheduled": lambda v: isinstance(v, bool),
+    "scheduledDate": lambda v: isinstance(v, str),
+    "scheduledTime": lambda v: isinstance(v, str),
+    "scheduledTimezone": lambda v: isinstance(v, str),
+    "concurrentCalls": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "dynamicVariables": lambda v: isinstance(v, dict),
+}
+
+
+@mutant(
+    "wrong_types_ignored",
+    "a field of the wrong JSON type is silently dropped instead of rejected",
+    ("field_types_enforced",),
+)
+class WrongTypesIgnored(Rules):
+    def validate(
+        self, body: dict[str, Any], account: Account
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        kept = {
+            key: value
+            for key, value in body.items()
+            if value is None or key not in _JSON_TYPES or _JSON_TYPES[key](value)
+        }
+        return super().validate(kept, account)
+
+
+@mutant(
+    "scheduled_flag_as_string",
+    "the response 'scheduled' is the string \"true\"/\"false\" instead of a boolean",
+    ("response_matches_schema", "fuzzed_valid_requests_conform"),
+)
+class ScheduledFlagAsString(Rules):
+    def render_campaign(self, campaign: Campaign) -> dict[str, Any]:
+        body = super().render_campaign(campaign)
+        return body | {"scheduled": "true" if body.get("scheduled") else "false"}
+
+
+@mutant(
+    "unreadable_body_as_empty",
+    "a body that is not UTF-8 JSON is taken as an empty update (200)",
+    ("malformed_json_rejected", "fuzzed_invalid_requests_rejected"),
+)
+class UnreadableBodyAsEmpty(Rules):
+    def parse_json(self, raw: bytes) -> dict[str, Any]:
+        try:
+            raw.decode("utf-8")
+            json.loads(raw)
+        except ValueError:
+            return {}
+        return super().parse_json(raw)

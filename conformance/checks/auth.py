@@ -86,7 +86,7 @@ def auth_wrong_key_is_401(ctx: Context) -> None:
     cites=[SECURITY, UNAUTHORIZED],
 )
 def auth_checked_before_validation(ctx: Context) -> None:
-    """Authentication is decided before the body or the campaign id is looked at.
+    """The key is judged before the body or the campaign id is looked at.
 
     Without a key (and with a wrong one) sends an invalid body, malformed
     JSON, and an unknown campaign id: each must be 401, never 400 or 404.

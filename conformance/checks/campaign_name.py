@@ -196,3 +196,23 @@ def own_name_is_not_conflict(ctx: Context) -> None:
     name = fresh_name(ctx, "Own Name")
     for attempt in ("set", "re-sent", "re-sent again"):
         _echo(ctx, name, what=f"campaignName {name!r} ({attempt})")
+
+
+@check(
+    id="foreign_name_is_not_conflict",
+    level=MUST,
+    area="campaignName",
+    cites=[UNIQUE, RETURNS_UPDATED],
+    needs=("foreign_campaign_name",),
+)
+def foreign_name_is_not_conflict(ctx: Context) -> None:
+    """A name used only by another account's campaign is accepted.
+
+    Uniqueness is "within your account": sends the target file's
+    foreign_campaign_name, which must be 200 and echoed.
+    """
+    foreign = ctx.fixtures.foreign_campaign_name
+    assert foreign is not None
+    if foreign == ctx.fixtures.taken_campaign_name:
+        ctx.not_exercised("foreign_campaign_name is also taken in this account")
+    _echo(ctx, foreign, what="the campaignName of another account's campaign")

@@ -211,3 +211,29 @@ def foreign_number_refused(ctx: Context) -> None:
     ]
     refuse_all(ctx, cases, {400, 403, 404})
     expect_unchanged(ctx, before, what="another account's number")
+
+
+@check(
+    id="outbound_disabled_number_rejected",
+    level=MUST,
+    area="sipPhoneNumber",
+    cites=[PROVISIONED, BAD_REQUEST, NOT_FOUND],
+    needs=("outbound_disabled_numbers",),
+)
+def outbound_disabled_number_rejected(ctx: Context) -> None:
+    """A number of the account not enabled for outbound is refused.
+
+    Sends each of the target file's outbound_disabled_numbers alone and
+    beside a valid concurrentCalls change: 400 or 404, and the campaign
+    must not change.
+    """
+    before = ctx.state()
+    change = int(before.get("concurrentCalls") or 1) % 97 + 2
+    cases: list[tuple[str, dict[str, Any]]] = []
+    for number in ctx.fixtures.outbound_disabled_numbers:
+        cases.append((f"sipPhoneNumber {number}, not enabled for outbound",
+                      {"sipPhoneNumber": number}))
+        cases.append((f"sipPhoneNumber {number}, not enabled for outbound, with concurrentCalls",
+                      {"sipPhoneNumber": number, "concurrentCalls": change}))
+    refuse_all(ctx, cases, {400, 404})
+    expect_unchanged(ctx, before, what="numbers not enabled for outbound")

@@ -32,6 +32,7 @@ repeated_update_is_stable status_code_documented response_content_type_is_json
 response_matches_schema error_status_matches_http error_reason_phrase_matches
 error_path_is_request_path validation_errors_name_fields no_server_errors every_request_answered
 fuzzed_valid_requests_conform fuzzed_invalid_requests_rejected
+foreign_name_is_not_conflict outbound_disabled_number_rejected
 """.split()
 
 
@@ -205,6 +206,9 @@ PROBES: dict[str, tuple[Step, ...]] = {
     "agent_missing_in_response": body({}),
     "errors_as_string": body({}),
     "hang_on_non_ascii_name": body({"campaignName": "Café"}),
+    "wrong_types_ignored": body({"concurrentCalls": "5"}),
+    "scheduled_flag_as_string": body({}),
+    "unreadable_body_as_empty": body(None, raw=b"{not json"),
 }
 
 PROBE_TIMEOUT = 1.0

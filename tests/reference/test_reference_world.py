@@ -17,6 +17,8 @@ EXPECTED_TARGET_KEYS = {
     "foreign_campaign_id",
     "foreign_agent_id",
     "foreign_phone_number",
+    "foreign_campaign_name",
+    "outbound_disabled_numbers",
 }
 
 
@@ -30,6 +32,8 @@ def test_default_fixtures_describe_accounts_a_and_b():
     assert fixtures["foreign_campaign_id"] == "camp_F0re1gn00000001"
     assert fixtures["foreign_agent_id"] == "agent_F0re1gn0000001"
     assert fixtures["foreign_phone_number"] == "+442071838750"
+    assert fixtures["foreign_campaign_name"] == "Foreign Campaign"
+    assert fixtures["outbound_disabled_numbers"] == ["+14155550199"]
 
 
 def test_default_agents_include_the_boundary_lengths_1_and_64():
