@@ -113,9 +113,10 @@ def auth_checked_before_validation(ctx: Context) -> None:
     ],
 )
 def auth_header_name_case_insensitive(ctx: Context) -> None:
-    """The key is accepted whatever the case of the header name (RFC 9110 5.1).
+    """The key is accepted whatever the case of the header name.
 
-    Sends an empty update with the header spelled x-api-key and X-API-KEY.
+    Header names are case-insensitive (RFC 9110, section 5.1). Sends an
+    empty update with the header spelled x-api-key, X-API-KEY and X-Api-Key.
     """
     key = str(ctx.target.api_key)
     for name in ("x-api-key", "X-API-KEY", "X-Api-Key"):
