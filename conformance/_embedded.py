@@ -102,6 +102,9 @@ def _serve_child(argv: list[str]) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((args.host, args.port))
+    # Listen before announcing: connections made before uvicorn starts wait in
+    # the backlog instead of being refused.
+    sock.listen(128)
     fixtures = dataclasses.asdict(embedded_fixtures(world))
     print(json.dumps({"port": sock.getsockname()[1], "key": world.primary_key,
                       "fixtures": fixtures}), flush=True)

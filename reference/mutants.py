@@ -897,12 +897,12 @@ class ConcurrentCallsBoolAccepted(Rules):
 
 @mutant(
     "concurrent_calls_float_accepted",
-    "an integral float such as 5.0 is accepted as concurrentCalls",
+    "a fractional concurrentCalls such as 2.5 is truncated to an integer and accepted",
     ("field_types_enforced",),
 )
 class ConcurrentCallsFloatAccepted(Rules):
     def clean_concurrent_calls(self, value: Any) -> int:
-        if isinstance(value, float) and value.is_integer():
+        if isinstance(value, float):
             value = int(value)
         return super().clean_concurrent_calls(value)
 

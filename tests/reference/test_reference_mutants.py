@@ -181,7 +181,7 @@ PROBES: dict[str, tuple[Step, ...]] = {
     "concurrent_calls_int32_overflow_accepted": body({"concurrentCalls": 2147483648}),
     "concurrent_calls_string_coerced": body({"concurrentCalls": "5"}),
     "concurrent_calls_bool_accepted": body({"concurrentCalls": True}),
-    "concurrent_calls_float_accepted": body({"concurrentCalls": 5.0}),
+    "concurrent_calls_float_accepted": body({"concurrentCalls": 2.5}),
     "is_scheduled_string_coerced": body({"isScheduled": "false"}),
     "dynamic_variables_null_value_accepted": body({"dynamicVariables": {"a": None}}),
     "dynamic_variables_nested_rejected": body({"dynamicVariables": {"a": {"b": [1]}}}),
