@@ -142,7 +142,7 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     argv = [str(SUITE), "-p", "no:cacheprovider",
             "-p", "no:randomly", "-o", "python_files=_suite.py", "--rootdir", str(SUITE.parent)]
     argv.append("-q" if not args.verbose else "-" + "v" * args.verbose)
-    argv += ["--tb=short", "-r", "fE"]
+    argv += ["--tb=short", "-rN", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     pairs = [
         ("target", "--conformance-target"), ("base_url", "--conformance-base-url"),
         ("mutant", "--conformance-mutant"), ("level", "--conformance-level"),

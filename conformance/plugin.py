@@ -338,6 +338,23 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         tr.write_line(f"RUN ABORTED: {run.redact(run.aborted)}", red=True)
     tr.write_line(f"campaign restore: {run.restore_note}")
     tr.write_line(f"reproduce this run: --seed {run.seed}")
+    tr.write_line(_verdict(run), bold=True,
+                  **{"red" if "NOT" in _verdict(run) or run.aborted else "green": True})
+
+
+def _verdict(run: Run) -> str:
+    """One line a release engineer can act on."""
+    outcomes = list(run.results.values())
+    must = sum(1 for r in outcomes if r.outcome in ("failed", "error") and r.check.level == MUST)
+    should = sum(1 for r in outcomes
+                 if r.check.level == SHOULD and r.outcome in ("failed", "non-strict", "error"))
+    if run.aborted:
+        return f"verdict: RUN ABORTED after {len(outcomes)} checks ({run.redact(run.aborted)})"
+    if must or (should and run.strict):
+        return (f"verdict: NOT CONFORMANT: {must} MUST and {should} SHOULD checks failed "
+                f"against {run.target.name}")
+    note = f" ({should} SHOULD checks failed, non-strict)" if should else ""
+    return f"verdict: CONFORMANT at level {run.level}{note}: {run.target.name}"
 
 
 def _area_index(area: str) -> int:
