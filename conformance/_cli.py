@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--target", metavar="FILE", help="target file (TOML)")
     target.add_argument("--base-url", metavar="URL", help="override the target file's base_url")
     target.add_argument("--mutant", metavar="NAME", help="run against an embedded mutant")
+    target.add_argument("--variant", metavar="NAME",
+                        help="run against an embedded conformant variant of the reference")
     what = run.add_argument_group("what to run")
     what.add_argument("--level", choices=("schema", "full"), default="full",
                       help="schema: response shapes only, for static mocks; full (default)")
@@ -43,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("-k", metavar="EXPR", help="select checks by pytest keyword expression")
     what.add_argument("--list-checks", action="store_true", help="print the catalogue and exit")
     what.add_argument("--list-mutants", action="store_true", help="print the mutants and exit")
+    what.add_argument("--list-variants", action="store_true",
+                      help="print the conformant variants and exit")
     safety = run.add_argument_group("safety")
     safety.add_argument("--timeout", type=float, help="seconds per request (default 10)")
     safety.add_argument("--rate-limit", type=float,
@@ -72,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--mutant", metavar="NAME")
+    serve.add_argument("--variant", metavar="NAME")
     serve.add_argument("--list-mutants", action="store_true", help="print the mutants and exit")
     return parser
 
@@ -80,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "list_mutants", False):
         return _list_mutants()
+    if getattr(args, "list_variants", False):
+        from reference import VARIANTS
+
+        for name in sorted(VARIANTS):
+            print(f"{name}: {VARIANTS[name].description}")
+        return EXIT_OK
     if args.command == "run":
         return _run(args)
     if args.command == "serve":
@@ -145,7 +156,8 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     argv += ["--tb=short", "-rN", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     pairs = [
         ("target", "--conformance-target"), ("base_url", "--conformance-base-url"),
-        ("mutant", "--conformance-mutant"), ("level", "--conformance-level"),
+        ("mutant", "--conformance-mutant"), ("variant", "--conformance-variant"),
+        ("level", "--conformance-level"),
         ("profile", "--conformance-profile"), ("seed", "--conformance-seed"),
         ("summary_json", "--conformance-summary"), ("timeout", "--conformance-timeout"),
         ("rate_limit", "--conformance-rate-limit"), ("max_requests", "--conformance-max-requests"),
@@ -172,8 +184,13 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
 def _run(args: argparse.Namespace) -> int:
     if args.list_checks:
         return _list_checks()
-    if args.target and args.mutant:
-        print("error: --target and --mutant exclude each other", file=sys.stderr)
+    embedded = [flag for flag, value in (("--mutant", args.mutant), ("--variant", args.variant))
+                if value]
+    if args.target and embedded:
+        print(f"error: --target and {embedded[0]} exclude each other", file=sys.stderr)
+        return EXIT_USAGE
+    if len(embedded) == 2:
+        print("error: --mutant and --variant exclude each other", file=sys.stderr)
         return EXIT_USAGE
     if args.target:
         from ._target import TargetError, load_target
@@ -202,29 +219,19 @@ def _run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ._embedded import target_toml
-    from ._target import Fixtures, Secret, Target, TargetError
+    from reference import create_app, load_world
+
+    from ._embedded import embedded_fixtures, rules_for, target_toml
+    from ._target import Secret, Target, TargetError
 
     try:
-        from reference import MUTANTS, Rules, create_app, load_world
-    except ImportError as exc:  # pragma: no cover - installation problem
-        print(f"error: the reference server is not installed: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.mutant and args.mutant not in MUTANTS:
-        print(f"error: --mutant: unknown mutant {args.mutant!r} (see --list-mutants)",
-              file=sys.stderr)
-        return EXIT_USAGE
-    world = load_world()
-    rules = MUTANTS[args.mutant].rules if args.mutant else Rules
-    from ._embedded import embedded_fixtures
-
-    fixtures: Fixtures = embedded_fixtures(world)
-    try:
-        target = Target(base_url=f"http://{args.host}:{args.port}", fixtures=fixtures,
-                        api_key=Secret(world.primary_key), name="reference")
-    except TargetError as exc:  # pragma: no cover
+        rules = rules_for(args.mutant, args.variant)
+    except TargetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    world = load_world()
+    target = Target(base_url=f"http://{args.host}:{args.port}", fixtures=embedded_fixtures(world),
+                    api_key=Secret(world.primary_key), name="reference")
     print("# target file for this server:")
     print(target_toml(target))
     print("# the API key to use against it (this local server only):")

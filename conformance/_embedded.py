@@ -28,11 +28,14 @@ class EmbeddedServer:
     client's interpreter answers keep-alive requests about fifty times slower.
     """
 
-    def __init__(self, mutant: str | None, host: str, port: int) -> None:
+    def __init__(self, mutant: str | None, host: str, port: int,
+                 variant: str | None = None) -> None:
         command = [sys.executable, "-m", "conformance._embedded", "--host", host,
                    "--port", str(port)]
         if mutant:
             command += ["--mutant", mutant]
+        if variant:
+            command += ["--variant", variant]
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
         )
@@ -62,12 +65,34 @@ class EmbeddedServer:
             self.process.stdout.close()
 
 
-def start_embedded(mutant: str | None = None, *, host: str = "127.0.0.1", port: int = 0
-                   ) -> tuple[Target, EmbeddedServer]:
-    """Start the reference (or a mutant) on loopback; returns the target and the server."""
-    if mutant is not None and mutant not in mutant_names():
-        raise TargetError(f"--mutant: unknown mutant {mutant!r} (see --list-mutants)")
-    server = EmbeddedServer(mutant, host, port)
+def variant_names() -> list[str]:
+    from reference import VARIANTS
+
+    return sorted(VARIANTS)
+
+
+def rules_for(mutant: str | None, variant: str | None) -> Any:
+    """The Rules class to serve: the reference, a mutant or a conformant variant."""
+    from reference import MUTANTS, VARIANTS, Rules
+
+    if mutant and variant:
+        raise TargetError("--mutant and --variant exclude each other")
+    if mutant:
+        if mutant not in MUTANTS:
+            raise TargetError(f"--mutant: unknown mutant {mutant!r} (see --list-mutants)")
+        return MUTANTS[mutant].rules
+    if variant:
+        if variant not in VARIANTS:
+            raise TargetError(f"--variant: unknown variant {variant!r} (see --list-variants)")
+        return VARIANTS[variant].rules
+    return Rules
+
+
+def start_embedded(mutant: str | None = None, *, variant: str | None = None,
+                   host: str = "127.0.0.1", port: int = 0) -> tuple[Target, EmbeddedServer]:
+    """Start the reference (a mutant, a variant) on loopback; returns target and server."""
+    rules_for(mutant, variant)  # unknown names fail here, in this process
+    server = EmbeddedServer(mutant, host, port, variant)
     raw: dict[str, Any] = server.announcement["fixtures"]
     values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
     fixtures = Fixtures(**values)
@@ -75,7 +100,8 @@ def start_embedded(mutant: str | None = None, *, host: str = "127.0.0.1", port: 
         base_url=server.base_url,
         fixtures=fixtures,
         api_key=Secret(server.announcement["key"]),
-        name=f"embedded mutant {mutant}" if mutant else "embedded reference",
+        name=(f"embedded mutant {mutant}" if mutant
+              else f"embedded variant {variant}" if variant else "embedded reference"),
         embedded=True,
     )
     return target, server
@@ -89,15 +115,16 @@ def _serve_child(argv: list[str]) -> None:
 
     import uvicorn
 
-    from reference import MUTANTS, Rules, create_app, load_world
+    from reference import create_app, load_world
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--mutant")
+    parser.add_argument("--variant")
     args = parser.parse_args(argv)
     world = load_world()
-    rules = MUTANTS[args.mutant].rules if args.mutant else Rules
+    rules = rules_for(args.mutant, args.variant)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -42,6 +42,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="override the target file's base_url")
     group.addoption("--conformance-mutant", metavar="NAME",
                     help="run against an embedded mutant of the reference server")
+    group.addoption("--conformance-variant", metavar="NAME",
+                    help="run against an embedded conformant variant of the reference")
     group.addoption("--conformance-level", choices=("schema", "full"), default="full",
                     help="schema: response shapes and statuses only (static mocks); "
                          "full: the behaviour too (default)")
@@ -161,7 +163,8 @@ def _start_run(config: pytest.Config) -> Run:
         else:
             from ._embedded import start_embedded
 
-            target, server = start_embedded(config.getoption("conformance_mutant"))
+            target, server = start_embedded(config.getoption("conformance_mutant"),
+                                            variant=config.getoption("conformance_variant"))
         base_url = config.getoption("conformance_base_url")
         if base_url:
             target = target.with_base_url(check_base_url(base_url, "--base-url"))

@@ -19,6 +19,7 @@ from ._world import (
     load_world,
 )
 from .mutants import CHECK_IDS, MUTANTS, Mutant
+from .variants import VARIANTS, Variant
 
 __all__ = [
     "CHECK_IDS",
@@ -33,6 +34,8 @@ __all__ = [
     "PhoneNumber",
     "Rules",
     "RunningServer",
+    "VARIANTS",
+    "Variant",
     "Schedule",
     "World",
     "create_app",

@@ -208,7 +208,7 @@ def omitted_fields_unchanged(ctx: Context) -> None:
         "scheduledTimezone": "Europe/Berlin",
         "concurrentCalls": 9,
     }
-    singles = [
+    singles: list[dict[str, Any]] = [
         {"campaignName": fresh_name(ctx, "Partial")},
         {"concurrentCalls": 4},
         {"agentId": ctx.fixtures.agent_ids[-1]},
