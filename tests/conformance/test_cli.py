@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SuiteRunner
+from suiterun import ROOT, SuiteRunner
 
 from conformance._catalogue import load_catalogue
 from conformance._cli import main

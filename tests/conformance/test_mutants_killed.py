@@ -9,7 +9,7 @@ runs that select one are strict.
 from __future__ import annotations
 
 import pytest
-from conftest import SuiteRun, SuiteRunner
+from suiterun import SuiteRun, SuiteRunner
 
 from conformance._catalogue import SHOULD, load_catalogue
 from reference import MUTANTS

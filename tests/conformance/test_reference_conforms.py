@@ -8,7 +8,7 @@ itself. Twenty seeds give generated data room to find either.
 from __future__ import annotations
 
 import pytest
-from conftest import SuiteRun, SuiteRunner
+from suiterun import SuiteRun, SuiteRunner
 
 from conformance._catalogue import load_catalogue
 

@@ -11,7 +11,7 @@ a SHOULD rule must pass without --strict and fail only that SHOULD check.
 from __future__ import annotations
 
 import pytest
-from conftest import SuiteRun, SuiteRunner
+from suiterun import SuiteRun, SuiteRunner
 
 from reference import VARIANTS
 

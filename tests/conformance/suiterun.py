@@ -1,0 +1,134 @@
+"""Running the suite many times, fast: in-process runs inside fresh interpreters.
+
+A run of `python -m conformance run` pays about two seconds to import pytest,
+Hypothesis and Schemathesis before its first request. The tests here start a
+few long-lived worker interpreters instead; each runs `conformance._cli.main`
+once per job, in process, and writes the exit code and the run's summary to a
+file. The workers never share state with the pytest run that starts them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+WORKERS = 2
+# The checkout first on the path: an editable install recorded before a package
+# had its __init__.py would otherwise shadow it with an empty namespace package.
+ROOT = str(Path(__file__).resolve().parents[2])
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+# One worker: reads job files named on stdin, one per line, runs each.
+_WORKER = r"""
+import contextlib, io, json, sys
+from conformance._cli import main
+
+for line in sys.stdin:
+    job = json.loads(line)
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        try:
+            code = main(job["argv"])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 2
+        except BaseException as exc:
+            code = -1
+            print(f"worker: {type(exc).__name__}: {exc}")
+    with open(job["result"], "w", encoding="utf-8") as handle:
+        json.dump({"code": code, "output": output.getvalue()[-20000:]}, handle)
+    print(job["result"], flush=True)
+"""
+
+
+@dataclass
+class SuiteRun:
+    """The outcome of one `python -m conformance run`."""
+
+    argv: list[str]
+    code: int
+    output: str
+    summary: dict[str, Any] | None
+
+    def outcomes(self) -> dict[str, str]:
+        checks = (self.summary or {}).get("checks", [])
+        return {c["id"]: c["outcome"] for c in checks}
+
+    def explain(self) -> str:
+        failed = (self.summary or {}).get("failed", [])
+        lines = [f"argv: {' '.join(self.argv)}", f"exit code: {self.code}"]
+        lines += [f"  {f['id']} [{f['level']}]: {f['message'][:600]}" for f in failed]
+        if self.summary is None or self.code not in (0, 1):
+            lines.append(self.output[-3000:])
+        return "\n".join(lines)
+
+
+@dataclass
+class SuiteRunner:
+    """Runs batches of suite invocations on a few worker interpreters."""
+
+    workdir: Path
+    workers: int = WORKERS
+    _count: int = field(default=0, init=False)
+
+    def run_many(self, argvs: Sequence[Sequence[str]]) -> list[SuiteRun]:
+        """Each argv is `run ...` without --summary-json (added here); order is kept."""
+        jobs = []
+        for argv in argvs:
+            self._count += 1
+            summary = self.workdir / f"summary-{self._count}.json"
+            full = [*argv, "--summary-json", str(summary)]
+            jobs.append({"argv": full, "result": str(self.workdir / f"result-{self._count}.json"),
+                         "summary": str(summary)})
+        queue = list(reversed(jobs))
+        lock = threading.Lock()
+
+        def feed() -> None:
+            pythonpath = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
+            env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": pythonpath}
+            with tempfile.TemporaryFile("w+") as errors, subprocess.Popen(
+                [sys.executable, "-c", _WORKER], cwd=self.workdir, env=env, text=True,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
+            ) as worker:
+                assert worker.stdin is not None and worker.stdout is not None
+                while True:
+                    with lock:
+                        if not queue:
+                            break
+                        job = queue.pop()
+                    worker.stdin.write(json.dumps(job) + "\n")
+                    worker.stdin.flush()
+                    if not worker.stdout.readline():
+                        break  # the worker died; its jobs have no result file
+                worker.stdin.close()
+                worker.wait(60)
+
+        threads = [threading.Thread(target=feed) for _ in range(min(self.workers, len(jobs)))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return [self._collect(job) for job in jobs]
+
+    def run(self, *argv: str) -> SuiteRun:
+        return self.run_many([list(argv)])[0]
+
+    @staticmethod
+    def _collect(job: dict[str, Any]) -> SuiteRun:
+        try:
+            result = json.loads(Path(job["result"]).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            result = {"code": -1, "output": "the worker interpreter died during this run"}
+        try:
+            summary = json.loads(Path(job["summary"]).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            summary = None
+        return SuiteRun(job["argv"], int(result["code"]), result["output"], summary)
