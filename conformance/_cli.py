@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--mutant", metavar="NAME")
     serve.add_argument("--variant", metavar="NAME")
+    serve.add_argument("--fixtures", metavar="FILE",
+                       help="accounts, campaigns, agents and numbers to serve (TOML; default: "
+                            "the reference's own fixtures)")
     serve.add_argument("--list-mutants", action="store_true", help="print the mutants and exit")
     return parser
 
@@ -219,7 +222,7 @@ def _run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from reference import create_app, load_world
+    from reference import FixtureError, create_app, load_world
 
     from ._embedded import embedded_fixtures, rules_for, target_toml
     from ._target import Secret, Target, TargetError
@@ -229,7 +232,11 @@ def _serve(args: argparse.Namespace) -> int:
     except TargetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    world = load_world()
+    try:
+        world = load_world(args.fixtures)
+    except FixtureError as exc:
+        print(f"error: --fixtures: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     target = Target(base_url=f"http://{args.host}:{args.port}", fixtures=embedded_fixtures(world),
                     api_key=Secret(world.primary_key), name="reference")
     print("# target file for this server:")

@@ -259,3 +259,16 @@ def test_serve_prints_a_target_file_and_a_key_that_work(
     assert run.summary is not None
     assert run.summary["target"]["base_url"] == served.base_url
     assert served.key not in run.output
+
+
+def test_serve_with_a_bad_fixtures_file_exits_2_naming_it(tmp_path: Path) -> None:
+    bad = tmp_path / "fixtures.toml"
+    bad.write_text("x = 1\n", encoding="utf-8")
+    for path in (bad, tmp_path / "missing.toml"):
+        done = subprocess.run(
+            [sys.executable, "-m", "conformance", "serve", "--fixtures", str(path)],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert done.returncode == 2
+        assert done.stderr.startswith("error: --fixtures:"), done.stderr
+        assert "Traceback" not in done.stderr
