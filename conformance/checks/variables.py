@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from strategies import dynamic_variables, invalid_bodies
 
-from .._catalogue import MUST, Cite, check
+from .._catalogue import MUST, Cite, MissingFixture, check
 from .._context import Context
 from ._probing import changed_fields, expect_unchanged, refuse_all, refuse_generated
 
@@ -19,6 +19,9 @@ KEYS = Cite(f"{_VARIABLES}/description",
             "Keys must match variable names defined in the agent's configuration.")
 EMPTY = Cite(f"{_VARIABLES}/description",
              "Leave empty if the CSV provides all required variables.")
+EXAMPLE = Cite(f"{_VARIABLES}/example/customer_name", "Michael")
+# The document's own example value of dynamicVariables.
+DOCUMENT_EXAMPLE = {"customer_name": "Michael"}
 BAD_REQUEST = Cite("/paths/~1v1~1campaigns~1{campaignId}/patch/responses/400/description",
                    "Bad Request")
 
@@ -45,20 +48,33 @@ TYPED_VALUES: tuple[tuple[str, Any], ...] = (
     id="dynamic_variables_accepted",
     level=MUST,
     area="dynamicVariables",
-    cites=[VALUE_TYPES, KEYS, EMPTY],
-    needs=("dynamic_variable_names",),
+    cites=[VALUE_TYPES, KEYS, EMPTY, EXAMPLE],
 )
 def dynamic_variables_accepted(ctx: Context) -> None:
     """dynamicVariables values of every allowed type are accepted.
 
-    Keys come from the target file's dynamic_variable_names. Sends an empty
-    object, then one value of each type (string, number, boolean, object,
-    array, empty and nested ones), then generated maps; each must be 200
-    and, as the response does not show the variables, leave every field
-    it does show as it was.
+    Keys come from the target file's dynamic_variable_names. Without them,
+    and only on a loopback target (a disposable server: variables cannot be
+    read back, so a staging campaign's could not be restored), the
+    document's own example variable is tried first, and the check is not
+    exercised if the target refuses it. Sends an empty object, then one
+    value of each type (string, number, boolean, object, array, empty and
+    nested ones), then generated maps; each must be 200 and, as the
+    response does not show the variables, leave every field it does show
+    as it was.
     """
     names = ctx.fixtures.dynamic_variable_names
     before = ctx.state()
+    if not names:
+        if not ctx.target.is_loopback:
+            raise MissingFixture(["dynamic_variable_names"])
+        probe = ctx.patch({"dynamicVariables": dict(DOCUMENT_EXAMPLE)})
+        if probe.status != 200:
+            ctx.not_exercised(
+                f"the target answered {probe.status} to the document's example variables "
+                f"{DOCUMENT_EXAMPLE}; name the agent's variables in dynamic_variable_names"
+            )
+        names = tuple(DOCUMENT_EXAMPLE)
 
     def accepted(variables: dict[str, Any], what: str) -> None:
         exchange = ctx.patch({"dynamicVariables": variables})
