@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable
 from datetime import timedelta
 from typing import Any
 
-from strategies import InvalidBody, RawBody
+from strategies import InvalidBody, RawBody, invalid_bodies
 
 from .._client import Exchange
 from .._context import Context
@@ -52,6 +52,29 @@ def refuse_all(ctx: Context, cases: Iterable[Case], statuses: Collection[int]) -
         ctx.expect_rejected(send(ctx, body), statuses, sent=what)
         sent += 1
     return sent
+
+
+def invalid_cases(ctx: Context, rule: str) -> Any:
+    """Invalid bodies that break `rule` (a check id) for the target's account."""
+    return invalid_bodies(
+        agent_ids=ctx.fixtures.agent_ids,
+        phone_numbers=ctx.fixtures.phone_numbers,
+        now=ctx.now(),
+        rules={rule},
+    )
+
+
+def visible_change(before: dict[str, Any]) -> dict[str, Any]:
+    """A valid concurrentCalls change, visible if a refused request is applied anyway."""
+    return {"concurrentCalls": int(before.get("concurrentCalls") or 1) % 97 + 2}
+
+
+def alone_and_beside(before: dict[str, Any], what: str, field: str, value: Any) -> list[Case]:
+    """`field` set to `value` alone, and beside a valid visible change."""
+    return [
+        (what, {field: value}),
+        (f"{what} with a valid concurrentCalls", {field: value, **visible_change(before)}),
+    ]
 
 
 def refuse_generated(ctx: Context, bodies: Any, *, max_examples: int | None = None) -> None:

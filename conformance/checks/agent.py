@@ -5,11 +5,15 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from strategies import invalid_bodies
-
 from .._catalogue import MUST, Cite, check
 from .._context import Context
-from ._probing import expect_unchanged, refuse_all, refuse_generated
+from ._probing import (
+    alone_and_beside,
+    expect_unchanged,
+    invalid_cases,
+    refuse_all,
+    refuse_generated,
+)
 
 _AGENT = "/components/schemas/UpdateCampaignRequest/properties/agentId"
 MAX_LENGTH = Cite(f"{_AGENT}/maxLength", "64")
@@ -50,14 +54,6 @@ def _echo(ctx: Context, agent_id: str, *, what: str) -> None:
             title=f"{what}: accepted, but the response shows another agent",
         )
 
-
-def _invalid(ctx: Context, rule: str) -> Any:
-    return invalid_bodies(
-        agent_ids=ctx.fixtures.agent_ids,
-        phone_numbers=ctx.fixtures.phone_numbers,
-        now=ctx.now(),
-        rules={rule},
-    )
 
 
 @check(
@@ -122,7 +118,7 @@ def agent_id_length_enforced(ctx: Context) -> None:
     cases += [(f"agentId of 65 characters, an account id plus {ext[-1]!r}", {"agentId": ext})
               for ext in _extensions(ctx)]
     refuse_all(ctx, cases, {400})
-    refuse_generated(ctx, _invalid(ctx, "agent_id_length_enforced"),
+    refuse_generated(ctx, invalid_cases(ctx, "agent_id_length_enforced"),
                      max_examples=max(3, ctx.profile.max_examples // 2))
     expect_unchanged(ctx, before, what="agent ids of a wrong length")
 
@@ -151,7 +147,7 @@ def unknown_agent_rejected(ctx: Context) -> None:
     cases = [(f"agentId {c!r} of no agent", {"agentId": c}) for c in candidates
              if c not in known]
     refuse_all(ctx, cases, {400, 404})
-    refuse_generated(ctx, _invalid(ctx, "unknown_agent_rejected"))
+    refuse_generated(ctx, invalid_cases(ctx, "unknown_agent_rejected"))
     expect_unchanged(ctx, before, what="agent ids of no agent")
 
 
@@ -171,11 +167,6 @@ def foreign_agent_refused(ctx: Context) -> None:
     foreign = ctx.fixtures.foreign_agent_id
     assert foreign is not None
     before = ctx.state()
-    change = int(before.get("concurrentCalls") or 1) % 97 + 2
-    cases = [
-        ("another account's agentId", {"agentId": foreign}),
-        ("another account's agentId with a valid concurrentCalls",
-         {"agentId": foreign, "concurrentCalls": change}),
-    ]
+    cases = alone_and_beside(before, "another account's agentId", "agentId", foreign)
     refuse_all(ctx, cases, {400, 403, 404})
     expect_unchanged(ctx, before, what="another account's agent")

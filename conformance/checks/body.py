@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from strategies import DOCUMENTED_FIELDS, UNKNOWN_PROPERTY, RawBody, invalid_bodies
+from strategies import DOCUMENTED_FIELDS, UNKNOWN_PROPERTY, RawBody
 
 from .._catalogue import MUST, SHOULD, Cite, check
 from .._context import Context
@@ -17,8 +17,10 @@ from ._probing import (
     expect_unchanged,
     fresh_name,
     future_schedule,
+    invalid_cases,
     refuse_all,
     refuse_generated,
+    visible_change,
 )
 
 _SCHEMA = "/components/schemas/UpdateCampaignRequest"
@@ -33,19 +35,6 @@ PARTIAL = Cite(
 )
 BAD_REQUEST = Cite(f"{_OPERATION}/responses/400/description", "Bad Request")
 
-
-def _invalid(ctx: Context, rule: str) -> Any:
-    return invalid_bodies(
-        agent_ids=ctx.fixtures.agent_ids,
-        phone_numbers=ctx.fixtures.phone_numbers,
-        now=ctx.now(),
-        rules={rule},
-    )
-
-
-def _changing_body(ctx: Context, before: dict[str, Any]) -> dict[str, Any]:
-    """A valid change of concurrentCalls, visible if a rejected request is applied."""
-    return {"concurrentCalls": int(before.get("concurrentCalls") or 1) % 97 + 2}
 
 
 # ---------------------------------------------------------------- JSON syntax
@@ -83,7 +72,7 @@ def malformed_json_rejected(ctx: Context) -> None:
     before = ctx.state()
     cases = [(f"malformed JSON {raw!r}", RawBody(raw)) for raw in MALFORMED]
     refuse_all(ctx, cases, {400})
-    refuse_generated(ctx, _invalid(ctx, "malformed_json_rejected"))
+    refuse_generated(ctx, invalid_cases(ctx, "malformed_json_rejected"))
     expect_unchanged(ctx, before, what="malformed JSON bodies")
 
 
@@ -107,7 +96,7 @@ def non_object_body_rejected(ctx: Context) -> None:
     cases = [(f"the JSON value {json_text(body)} as the whole body", body)
              for body in NON_OBJECTS]
     refuse_all(ctx, cases, {400})
-    refuse_generated(ctx, _invalid(ctx, "non_object_body_rejected"),
+    refuse_generated(ctx, invalid_cases(ctx, "non_object_body_rejected"),
                      max_examples=max(2, ctx.profile.max_examples // 2))
     expect_unchanged(ctx, before, what="bodies that are not objects")
 
@@ -154,7 +143,7 @@ def empty_object_changes_nothing(ctx: Context) -> None:
     then sends {} twice: each answer must equal that state, field by field.
     """
     start = ctx.expect_ok(ctx.patch({}), sent="the empty object {}")
-    body = {"campaignName": fresh_name(ctx), **_changing_body(ctx, start)}
+    body = {"campaignName": fresh_name(ctx), **visible_change(start)}
     state = ctx.expect_ok(ctx.patch(body), sent=f"a valid update {body}")
     for attempt in ("first", "second"):
         exchange = ctx.patch({})
@@ -213,7 +202,7 @@ def unknown_properties_ignored(ctx: Context) -> None:
 
     def probe(extra: dict[str, Any], what: str) -> None:
         nonlocal before
-        change = _changing_body(ctx, before)
+        change = visible_change(before)
         exchange = ctx.patch({**extra, **change})
         after = ctx.expect_ok(exchange, sent=f"a valid update with {what}")
         expected = {**before, **change}
@@ -268,7 +257,7 @@ def null_values_rejected(ctx: Context) -> None:
     before = ctx.state()
     cases = [(f"{field}: null", _in_context(ctx, field, None)) for field in DOCUMENTED_FIELDS]
     refuse_all(ctx, cases, {400})
-    refuse_generated(ctx, _invalid(ctx, "null_values_rejected"))
+    refuse_generated(ctx, invalid_cases(ctx, "null_values_rejected"))
     expect_unchanged(ctx, before, what="bodies with null fields")
 
 
@@ -333,5 +322,5 @@ def field_types_enforced(ctx: Context) -> None:
         for field, value in WRONG_TYPES
     ]
     refuse_all(ctx, cases, {400})
-    refuse_generated(ctx, _invalid(ctx, "field_types_enforced"))
+    refuse_generated(ctx, invalid_cases(ctx, "field_types_enforced"))
     expect_unchanged(ctx, before, what="bodies with fields of the wrong type")

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from .._catalogue import MUST, Cite, check
 from .._context import Context
-from ._probing import expect_unchanged
+from ._probing import expect_unchanged, visible_change
 
 CAMPAIGN_ID = Cite(
     "/paths/~1v1~1campaigns~1{campaignId}/patch/parameters/0/description",
@@ -65,7 +65,7 @@ def unknown_campaign_is_404(ctx: Context) -> None:
     generated ones. The campaign under test must not change.
     """
     before = ctx.state()
-    body = {"concurrentCalls": int(before.get("concurrentCalls") or 1) % 97 + 2}
+    body = visible_change(before)
     for shape, campaign_id in _unknown_ids(ctx):
         exchange = ctx.patch(body, campaign_id=campaign_id)
         ctx.expect_rejected(exchange, {404}, sent=f"campaignId: {shape} ({campaign_id!r})")

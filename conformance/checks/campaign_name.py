@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from strategies import campaign_names, invalid_bodies
+from strategies import campaign_names
 
 from .._catalogue import MUST, Cite, check
 from .._context import Context
-from ._probing import expect_unchanged, fresh_name, refuse_all, refuse_generated, unique_suffix
+from ._probing import (
+    alone_and_beside,
+    expect_unchanged,
+    fresh_name,
+    invalid_cases,
+    refuse_all,
+    refuse_generated,
+    unique_suffix,
+)
 
 _NAME = "/components/schemas/UpdateCampaignRequest/properties/campaignName"
 MAX_LENGTH = Cite(f"{_NAME}/maxLength", "128")
@@ -93,14 +99,6 @@ def name_length_bounds_accepted(ctx: Context) -> None:
     generated()
 
 
-def _invalid(ctx: Context, rule: str) -> Any:
-    return invalid_bodies(
-        agent_ids=ctx.fixtures.agent_ids,
-        phone_numbers=ctx.fixtures.phone_numbers,
-        now=ctx.now(),
-        rules={rule},
-    )
-
 
 @check(
     id="name_empty_rejected",
@@ -115,14 +113,8 @@ def name_empty_rejected(ctx: Context) -> None:
     must not change.
     """
     before = ctx.state()
-    change = int(before.get("concurrentCalls") or 1) % 97 + 2
-    cases = [
-        ('campaignName ""', {"campaignName": ""}),
-        ('campaignName "" with a valid concurrentCalls',
-         {"campaignName": "", "concurrentCalls": change}),
-    ]
-    refuse_all(ctx, cases, {400})
-    refuse_generated(ctx, _invalid(ctx, "name_empty_rejected"),
+    refuse_all(ctx, alone_and_beside(before, 'campaignName ""', "campaignName", ""), {400})
+    refuse_generated(ctx, invalid_cases(ctx, "name_empty_rejected"),
                      max_examples=max(2, ctx.profile.max_examples // 4))
     expect_unchanged(ctx, before, what="empty campaign names")
 
@@ -148,7 +140,7 @@ def name_too_long_rejected(ctx: Context) -> None:
     ]
     cases.append(("a campaignName of 1000 code points", {"campaignName": "n" * 1000}))
     refuse_all(ctx, cases, {400})
-    refuse_generated(ctx, _invalid(ctx, "name_too_long_rejected"))
+    refuse_generated(ctx, invalid_cases(ctx, "name_too_long_rejected"))
     expect_unchanged(ctx, before, what="overlong campaign names")
 
 
@@ -168,12 +160,8 @@ def name_taken_is_409(ctx: Context) -> None:
     """
     taken = ctx.fixtures.taken_campaign_name
     before = ctx.state()
-    change = int(before.get("concurrentCalls") or 1) % 97 + 2
-    cases = [
-        ("the campaignName of another campaign", {"campaignName": taken}),
-        ("the campaignName of another campaign with a valid concurrentCalls",
-         {"campaignName": taken, "concurrentCalls": change}),
-    ]
+    cases = alone_and_beside(before, "the campaignName of another campaign", "campaignName",
+                             taken)
     refuse_all(ctx, cases, {409})
     expect_unchanged(ctx, before, what="a taken campaign name")
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from strategies import concurrent_calls, invalid_bodies
+from strategies import concurrent_calls
 
 from .._catalogue import MUST, Cite, check
 from .._context import Context
-from ._probing import expect_unchanged, refuse_all, refuse_generated
+from ._probing import expect_unchanged, invalid_cases, refuse_all, refuse_generated
 
 _CALLS = "/components/schemas/UpdateCampaignRequest/properties/concurrentCalls"
 POSITIVE = Cite(f"{_CALLS}/description", "Must be a positive integer.")
@@ -59,14 +57,6 @@ def concurrent_calls_bounds_accepted(ctx: Context) -> None:
     generated()
 
 
-def _invalid(ctx: Context, rule: str) -> Any:
-    return invalid_bodies(
-        agent_ids=ctx.fixtures.agent_ids,
-        phone_numbers=ctx.fixtures.phone_numbers,
-        now=ctx.now(),
-        rules={rule},
-    )
-
 
 @check(
     id="concurrent_calls_range_enforced",
@@ -84,6 +74,6 @@ def concurrent_calls_range_enforced(ctx: Context) -> None:
     before = ctx.state()
     cases = [(f"concurrentCalls {n}", {"concurrentCalls": n}) for n in OUT_OF_RANGE]
     refuse_all(ctx, cases, {400})
-    refuse_generated(ctx, _invalid(ctx, "concurrent_calls_range_enforced"))
+    refuse_generated(ctx, invalid_cases(ctx, "concurrent_calls_range_enforced"))
     expect_unchanged(ctx, before, what="out-of-range concurrentCalls")
 

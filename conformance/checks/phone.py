@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from strategies import invalid_bodies
-
 from .._catalogue import MUST, Cite, check
 from .._context import Context
-from ._probing import Case, expect_unchanged, other_than, refuse_all, refuse_generated
+from ._probing import (
+    Case,
+    alone_and_beside,
+    expect_unchanged,
+    invalid_cases,
+    other_than,
+    refuse_all,
+    refuse_generated,
+)
 
 _PHONE = "/components/schemas/UpdateCampaignRequest/properties/sipPhoneNumber"
 PATTERN = Cite(f"{_PHONE}/pattern", r"^\+[1-9][0-9]{6,14}$")
@@ -145,17 +151,9 @@ def phone_pattern_enforced(ctx: Context) -> None:
     cases += [('sipPhoneNumber ""', {"sipPhoneNumber": ""}),
               ('sipPhoneNumber "+"', {"sipPhoneNumber": "+"})]
     refuse_all(ctx, cases, {400})
-    refuse_generated(ctx, _invalid(ctx, "phone_pattern_enforced"))
+    refuse_generated(ctx, invalid_cases(ctx, "phone_pattern_enforced"))
     expect_unchanged(ctx, before, what="malformed phone numbers")
 
-
-def _invalid(ctx: Context, rule: str) -> Any:
-    return invalid_bodies(
-        agent_ids=ctx.fixtures.agent_ids,
-        phone_numbers=ctx.fixtures.phone_numbers,
-        now=ctx.now(),
-        rules={rule},
-    )
 
 
 # Pattern-valid numbers no account can own: +999 is a spare ITU-T E.164
@@ -183,7 +181,7 @@ def unprovisioned_number_rejected(ctx: Context) -> None:
     cases = [(f"sipPhoneNumber {n}, which no account can own", {"sipPhoneNumber": n})
              for n in UNOWNABLE if n not in known]
     refuse_all(ctx, cases, {400, 404})
-    refuse_generated(ctx, _invalid(ctx, "unprovisioned_number_rejected"))
+    refuse_generated(ctx, invalid_cases(ctx, "unprovisioned_number_rejected"))
     expect_unchanged(ctx, before, what="numbers that are not provisioned")
 
 
@@ -203,12 +201,8 @@ def foreign_number_refused(ctx: Context) -> None:
     foreign = ctx.fixtures.foreign_phone_number
     assert foreign is not None
     before = ctx.state()
-    change = int(before.get("concurrentCalls") or 1) % 97 + 2
-    cases = [
-        ("another account's sipPhoneNumber", {"sipPhoneNumber": foreign}),
-        ("another account's sipPhoneNumber with a valid concurrentCalls",
-         {"sipPhoneNumber": foreign, "concurrentCalls": change}),
-    ]
+    cases = alone_and_beside(before, "another account's sipPhoneNumber", "sipPhoneNumber",
+                             foreign)
     refuse_all(ctx, cases, {400, 403, 404})
     expect_unchanged(ctx, before, what="another account's number")
 
@@ -228,12 +222,8 @@ def outbound_disabled_number_rejected(ctx: Context) -> None:
     must not change.
     """
     before = ctx.state()
-    change = int(before.get("concurrentCalls") or 1) % 97 + 2
-    cases: list[tuple[str, dict[str, Any]]] = []
-    for number in ctx.fixtures.outbound_disabled_numbers:
-        cases.append((f"sipPhoneNumber {number}, not enabled for outbound",
-                      {"sipPhoneNumber": number}))
-        cases.append((f"sipPhoneNumber {number}, not enabled for outbound, with concurrentCalls",
-                      {"sipPhoneNumber": number, "concurrentCalls": change}))
+    cases = [case for number in ctx.fixtures.outbound_disabled_numbers
+             for case in alone_and_beside(before, f"sipPhoneNumber {number}, not enabled for "
+                                          "outbound", "sipPhoneNumber", number)]
     refuse_all(ctx, cases, {400, 404})
     expect_unchanged(ctx, before, what="numbers not enabled for outbound")

@@ -7,11 +7,18 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from strategies import dynamic_variables, invalid_bodies
+from strategies import dynamic_variables
 
 from .._catalogue import MUST, Cite, MissingFixture, check
 from .._context import Context
-from ._probing import changed_fields, expect_unchanged, refuse_all, refuse_generated
+from ._probing import (
+    changed_fields,
+    expect_unchanged,
+    invalid_cases,
+    refuse_all,
+    refuse_generated,
+    visible_change,
+)
 
 _VARIABLES = "/components/schemas/UpdateCampaignRequest/properties/dynamicVariables"
 VALUE_TYPES = Cite(f"{_VARIABLES}/additionalProperties", "oneOf")
@@ -102,14 +109,6 @@ def dynamic_variables_accepted(ctx: Context) -> None:
     generated()
 
 
-def _invalid(ctx: Context, rule: str) -> Any:
-    return invalid_bodies(
-        agent_ids=ctx.fixtures.agent_ids,
-        phone_numbers=ctx.fixtures.phone_numbers,
-        now=ctx.now(),
-        rules={rule},
-    )
-
 
 @check(
     id="dynamic_variables_values_enforced",
@@ -131,8 +130,8 @@ def dynamic_variables_values_enforced(ctx: Context) -> None:
         (f"dynamicVariables {{{first!r}: null}}", {"dynamicVariables": {first: None}}),
         ("dynamicVariables with a null beside valid values",
          {"dynamicVariables": {**{n: "ok" for n in names}, last: None},
-          "concurrentCalls": int(before.get("concurrentCalls") or 1) % 97 + 2}),
+          **visible_change(before)}),
     ]
     refuse_all(ctx, cases, {400})
-    refuse_generated(ctx, _invalid(ctx, "dynamic_variables_values_enforced"))
+    refuse_generated(ctx, invalid_cases(ctx, "dynamic_variables_values_enforced"))
     expect_unchanged(ctx, before, what="dynamicVariables holding null")
