@@ -998,20 +998,14 @@ class SipPhoneNumberNotSaved(Rules):
     ("response_reflects_update",),
 )
 class ResponseRenderedBeforeUpdate(Rules):
-    async def handle(self, request: Request) -> Response:
-        account = self.authenticate(request)
-        campaign = self.lookup_campaign(account, request.path_params["campaignId"])
-        self.check_content_type(request.headers.get("content-type"))
-        body = self.parse_json(await self.read_body(request))
-        with self.world.lock:
-            changes, errors = self.validate(body, account)
-            if errors:
-                self.reject(campaign, changes, errors)
-            if "name" in changes and self.name_conflicts(account, campaign, changes["name"]):
-                raise ApiError(409, "A campaign with this name already exists in the account")
-            before = self.render_campaign(campaign)
-            self.apply(campaign, changes)
-            return self.success_response(before)
+    # apply() and success_response() run back to back under the world's lock,
+    # so the snapshot taken by one is the one the other answers with.
+    def apply(self, campaign: Campaign, changes: dict[str, Any]) -> None:
+        self._before = self.render_campaign(campaign)
+        super().apply(campaign, changes)
+
+    def success_response(self, body: dict[str, Any]) -> Response:
+        return super().success_response(self._before)
 
 
 @mutant(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .._catalogue import MUST, SHOULD, Cite, check
+from .._client import Exchange
 from .._context import Context
 
 SECURITY = Cite(
@@ -155,18 +156,21 @@ def foreign_campaign_refused(ctx: Context) -> None:
 def api_key_not_echoed(ctx: Context) -> None:
     """No response carries the API key, in its headers or its body.
 
-    Looks at every response of the run (and sends a few requests of its own).
+    Looks at every response of the run, hostile requests included, after
+    the probe set of the response checks and an invalid number of its own.
     """
-    key = str(ctx.target.api_key).encode()
-    ctx.patch({"campaignName": ""})
+    # Imported here: a module-level import would register the response checks
+    # ahead of these in the catalogue.
+    from .responses import judge_each
+
+    key = str(ctx.target.api_key)
+
+    def verdict(exchange: Exchange) -> str | None:
+        in_headers = any(key in value for value in exchange.response_headers.values())
+        if in_headers or key.encode() in exchange.response_body:
+            return f"{exchange.status} answer contains the key"
+        return None
+
     ctx.patch({"sipPhoneNumber": "not a number"})
-    ctx.patch({})
-    for exchange in ctx.client.exchanges:
-        in_headers = any(key.decode() in v for v in exchange.response_headers.values())
-        if in_headers or key in exchange.response_body:
-            ctx.fail(
-                f"response {exchange.number} ({exchange.status}) contains the key",
-                expected="no response echoes X-API-Key",
-                exchange=exchange,
-                title="a response echoes the API key",
-            )
+    judge_each(ctx, verdict, expected="no response echoes X-API-Key",
+               title="a response echoes the API key", hostile=True)
