@@ -85,6 +85,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # `--list-checks | head`: the reader left; nothing more to say.
+        sys.stderr.close()
+        return EXIT_OK
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "list_mutants", False):
         return _list_mutants()

@@ -272,3 +272,12 @@ def test_serve_with_a_bad_fixtures_file_exits_2_naming_it(tmp_path: Path) -> Non
         assert done.returncode == 2
         assert done.stderr.startswith("error: --fixtures:"), done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_list_checks_into_a_closed_pipe_prints_no_traceback() -> None:
+    done = subprocess.run(
+        f"{sys.executable} -m conformance run --list-checks | head -1",
+        shell=True, capture_output=True, text=True, timeout=60,
+    )
+    assert done.stdout.count("\n") == 1
+    assert "Traceback" not in done.stderr, done.stderr
