@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, Phase
 
 from ._catalogue import Check, CheckFailure, MissingFixture, NotExercised
 from ._client import _UNSET, Client, Exchange
+from ._contract import Contract, contract_of
 from ._spec import Spec
 from ._target import Fixtures, Target
 
@@ -69,6 +70,11 @@ class Context:
     @property
     def campaign_id(self) -> str:
         return self.target.fixtures.campaign_id
+
+    @property
+    def contract(self) -> Contract:
+        """Bounds, patterns and field maps, read from the run's document."""
+        return contract_of(self.spec)
 
     # -- sending ----------------------------------------------------------
     def patch(

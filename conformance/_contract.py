@@ -39,7 +39,9 @@ __all__ = [
     "Contract",
     "ContractError",
     "FieldRule",
+    "contract_of",
     "load_contract",
+    "python_pattern",
 ]
 
 INT32 = (-(2**31), 2**31 - 1)
@@ -107,6 +109,26 @@ PROSE_RULES: tuple[ProseRule, ...] = (
 # Where a format's words are read ("in YYYY-MM-DD format", "in HH:mm:ss format").
 _WRITTEN_FORMAT = re.compile(r"in (YYYY-MM-DD|HH:mm:ss) format")
 
+# A pattern of the +E.164 shape: '+', a digit 1-9, then a counted run of ASCII
+# digits. Its counts are read as the number of digits after '+'.
+_E164_SHAPE = re.compile(r"\^?\\\+\[1-9\](?:\[0-9\]|\\d)\{(\d+),(\d+)\}\$?")
+
+# Response properties that only prose ties to a request field: the status
+# whose value names the schedule follows the schedule.
+STATUS_FOLLOWS_SCHEDULE = (
+    "campaignStatus",
+    "'scheduled' means the campaign is configured to launch at a future date and time.",
+)
+
+_JSON_TYPES: Mapping[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+}
+
 
 @dataclass(frozen=True)
 class FieldRule:
@@ -165,6 +187,42 @@ class FieldRule:
             return True
         return re.fullmatch(python_pattern(self.pattern), value) is not None
 
+    @property
+    def digits(self) -> tuple[int, int] | None:
+        """(fewest, most) digits after '+' a +E.164-shaped pattern allows; None
+        for any other pattern."""
+        shape = _E164_SHAPE.fullmatch(self.pattern or "")
+        if shape is None:
+            return None
+        return (int(shape.group(1)) + 1, int(shape.group(2)) + 1)
+
+    def admits(self, value: Any) -> bool:
+        """Whether `value` keeps every rule the schema states for the field by itself
+        (JSON type, lengths, pattern, integer bounds, value types); rules that
+        need the account (references, uniqueness) or other fields are not judged."""
+        if value is None:
+            return self.nullable
+        kinds = _JSON_TYPES.get(self.json_type, (object,))
+        if isinstance(value, bool) and bool not in kinds:
+            return False
+        if not isinstance(value, kinds):
+            return False
+        if isinstance(value, str):
+            low, high = self.length_bounds
+            if len(value) < low or (high is not None and len(value) > high):
+                return False
+            return self.matches(value)
+        if self.json_type == "integer":
+            low, high = self.integer_bounds
+            return low <= value <= high
+        if isinstance(value, dict) and self.value_types:
+            allowed = tuple(t for name in self.value_types for t in _JSON_TYPES.get(name, ()))
+            return all(
+                isinstance(v, allowed) and (bool in allowed or not isinstance(v, bool))
+                for v in value.values()
+            )
+        return True
+
 
 def python_pattern(pattern: str) -> str:
     """A document pattern as Python `re` reads it: ASCII digits, no newline before `$`."""
@@ -210,6 +268,39 @@ class Contract:
     @property
     def restorable_fields(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields.values() if f.restorable)
+
+    @property
+    def string_fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields.values() if f.json_type == "string")
+
+    @property
+    def schedule_group(self) -> tuple[str, ...]:
+        """The flag and the fields it requires: they are set and shown together."""
+        return (self.schedule_flag, *self.schedule_fields)
+
+    @property
+    def schedule_status(self) -> tuple[str, str] | None:
+        """(property, value) of the 200 body's status that says "scheduled", or None."""
+        name, quote = STATUS_FOLLOWS_SCHEDULE
+        prop = self.schemas[self.response_schemas[200]].get("properties", {}).get(name)
+        if prop is None or fold(quote) not in fold(prop.get("description", "")):
+            return None
+        value = quote.split("'")[1]
+        return (name, value) if value in prop.get("enum", ()) else None
+
+    def governs(self, name: str) -> tuple[str, ...]:
+        """The top-level properties of a 200 body an update of field `name` may change:
+        where the field is shown; for the schedule, every property showing any part
+        of it and the status that follows it."""
+        if name in self.schedule_group:
+            shown = [self.fields[part].shown_as for part in self.schedule_group]
+            names = dict.fromkeys(path[0] for path in shown if path)
+            status = self.schedule_status
+            if status is not None:
+                names[status[0]] = None
+            return tuple(names)
+        path = self.fields[name].shown_as
+        return (path[0],) if path else ()
 
     def path(self, **parameters: str) -> str:
         from urllib.parse import quote
@@ -398,3 +489,14 @@ def _replace(rule: FieldRule, **changes: Any) -> FieldRule:
 def load_contract(directory: Path = SPEC_DIR) -> Contract:
     """The contract of the operation, from the document and errata in `directory`."""
     return build_contract(load_spec(directory))
+
+
+_BUILT: dict[int, Contract] = {}
+
+
+def contract_of(spec: Spec) -> Contract:
+    """The contract read from `spec` (a loaded document), built once per document."""
+    built = _BUILT.get(id(spec))
+    if built is None or built.spec is not spec:
+        built = _BUILT[id(spec)] = build_contract(spec)
+    return built

@@ -6,10 +6,14 @@ Valid values (:func:`campaign_names`, :func:`e164_numbers`,
 (:func:`invalid_bodies`, with the rules and their allowed statuses in
 :data:`RULES`), and raw payloads no server should answer with a 5xx
 (:func:`hostile_payloads`).
+
+Every bound and pattern is read from the contract model
+(``conformance._contract``): a strategy takes its bounds as keyword
+arguments, defaulting to the contract's, and ``contract=`` points it at
+another reading of the document.
 """
 
 from ._bodies import (
-    DOCUMENTED_FIELDS,
     RULES,
     UNKNOWN_PROPERTY,
     InvalidBody,
@@ -26,7 +30,6 @@ from ._schedules import Schedule, past_schedules, schedules
 from ._zones import time_zones
 
 __all__ = [
-    "DOCUMENTED_FIELDS",
     "RULES",
     "UNKNOWN_PROPERTY",
     "InvalidBody",

@@ -5,7 +5,6 @@ import inspect
 import strategies
 
 EXPECTED = {
-    "DOCUMENTED_FIELDS",
     "RULES",
     "UNKNOWN_PROPERTY",
     "InvalidBody",
