@@ -11,6 +11,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from conformance._contract import Contract
+
 from ._rules import ApiError, Rules
 from ._world import World, load_world
 
@@ -33,14 +35,17 @@ def create_app(
     *,
     rules: type[Rules] = Rules,
     clock: Callable[[], datetime] | None = None,
+    contract: Contract | None = None,
 ) -> Starlette:
     """Build the app over ``world`` (default fixtures when None).
 
     ``rules`` selects the behaviour (the reference or a mutant); ``clock``
-    replaces the server's notion of "now" (an aware UTC datetime).
+    replaces the server's notion of "now" (an aware UTC datetime);
+    ``contract`` the document the limits are read from (default: the
+    published one).
     """
     world = world if world is not None else load_world()
-    behaviour = rules(world, clock=clock)
+    behaviour = rules(world, clock=clock, contract=contract)
 
     async def campaign(request: Request) -> Response:
         return await behaviour.respond(request)

@@ -21,7 +21,9 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ._rules import SKIP, ApiError, Invalid, Rules
+from conformance._contract import Contract
+
+from ._rules import SKIP, ApiError, Invalid, Limit, Rules
 from ._world import Account, Agent, Campaign, PhoneNumber, Schedule
 
 __all__ = ["CHECK_IDS", "MUTANTS", "Mutant", "mutant"]
@@ -419,7 +421,7 @@ class TrailingGarbageAccepted(Rules):
 
 @mutant("name_min_0", "an empty campaignName is accepted", ("name_empty_rejected",))
 class NameMin0(Rules):
-    NAME_MIN = 0
+    NAME_MIN = Rules.NAME_MIN.shifted(-1)
 
 
 @mutant(
@@ -428,7 +430,7 @@ class NameMin0(Rules):
     ("name_too_long_rejected",),
 )
 class NameMax129(Rules):
-    NAME_MAX = 129
+    NAME_MAX = Rules.NAME_MAX.shifted(1)
 
 
 @mutant(
@@ -437,7 +439,7 @@ class NameMax129(Rules):
     ("name_length_bounds_accepted",),
 )
 class NameMax127(Rules):
-    NAME_MAX = 127
+    NAME_MAX = Rules.NAME_MAX.shifted(-1)
 
 
 @mutant(
@@ -520,13 +522,25 @@ class NameNumberCoerced(Rules):
 # ==================================================================== phone
 
 
+def _digits_moved(*, fewest: int = 0, most: int = 0) -> Limit:
+    """The document's +E.164 pattern with its digit counts moved."""
+
+    def read(contract: Contract) -> str:
+        digits = contract.field("sipPhoneNumber").digits
+        assert digits is not None, "the phone mutants need a +E.164-shaped pattern"
+        low, high = digits[0] - 1 + fewest, digits[1] - 1 + most
+        return rf"\+[1-9][0-9]{{{low},{high}}}"
+
+    return Limit(read)
+
+
 @mutant(
     "phone_6_digits_accepted",
     "the phone pattern allows 6 digits after '+' ({5,14} instead of {6,14})",
     ("phone_pattern_enforced",),
 )
 class Phone6DigitsAccepted(Rules):
-    PHONE_PATTERN = r"\+[1-9][0-9]{5,14}"
+    PHONE_PATTERN = _digits_moved(fewest=-1)
 
 
 @mutant(
@@ -535,7 +549,7 @@ class Phone6DigitsAccepted(Rules):
     ("provisioned_numbers_accepted",),
 )
 class Phone15DigitsRejected(Rules):
-    PHONE_PATTERN = r"\+[1-9][0-9]{6,13}"
+    PHONE_PATTERN = _digits_moved(most=-1)
 
 
 @mutant(
@@ -544,7 +558,7 @@ class Phone15DigitsRejected(Rules):
     ("phone_pattern_enforced",),
 )
 class Phone16DigitsAccepted(Rules):
-    PHONE_PATTERN = r"\+[1-9][0-9]{6,15}"
+    PHONE_PATTERN = _digits_moved(most=1)
 
 
 @mutant(
@@ -557,7 +571,7 @@ class PhoneTrailingNewlineAccepted(Rules):
     def clean_sip_phone_number(self, value: Any) -> str:
         if not isinstance(value, str):
             raise Invalid("must be a string")
-        if re.match(r"^\+[1-9][0-9]{6,14}$", value) is None:
+        if re.match(self.contract.field("sipPhoneNumber").pattern or "", value) is None:
             raise Invalid("must be an E.164 number")
         return value.rstrip("\n")
 
@@ -571,7 +585,7 @@ class PhoneUnicodeDigitsAccepted(Rules):
     def clean_sip_phone_number(self, value: Any) -> str:
         if not isinstance(value, str):
             raise Invalid("must be a string")
-        if re.fullmatch(r"\+[1-9]\d{6,14}", value) is None:
+        if re.fullmatch(self.PHONE_PATTERN.replace("[0-9]", r"\d"), value) is None:
             raise Invalid("must be an E.164 number")
         return "".join(str(unicodedata.digit(ch, ch)) for ch in value)
 
@@ -609,7 +623,7 @@ class PhonePlusAdded(Rules):
     ("agent_id_length_enforced",),
 )
 class AgentIdMax65(Rules):
-    AGENT_ID_MAX = 65
+    AGENT_ID_MAX = Rules.AGENT_ID_MAX.shifted(1)
 
 
 @mutant(
@@ -618,7 +632,7 @@ class AgentIdMax65(Rules):
     ("known_agents_accepted", "agent_id_length_enforced"),
 )
 class AgentIdMax63(Rules):
-    AGENT_ID_MAX = 63
+    AGENT_ID_MAX = Rules.AGENT_ID_MAX.shifted(-1)
 
 
 @mutant(
@@ -627,7 +641,7 @@ class AgentIdMax63(Rules):
     ("known_agents_accepted", "agent_id_length_enforced"),
 )
 class AgentIdMin2(Rules):
-    AGENT_ID_MIN = 2
+    AGENT_ID_MIN = Rules.AGENT_ID_MIN.shifted(1)
 
 
 # ================================================================= schedule
@@ -852,7 +866,7 @@ class ScheduleTimezoneUnknownAsUtc(Rules):
     ("concurrent_calls_range_enforced",),
 )
 class ConcurrentCallsZeroAccepted(Rules):
-    CONCURRENT_MIN = 0
+    CONCURRENT_MIN = Rules.CONCURRENT_MIN.shifted(-1)
 
 
 @mutant(
@@ -861,7 +875,7 @@ class ConcurrentCallsZeroAccepted(Rules):
     ("concurrent_calls_bounds_accepted",),
 )
 class ConcurrentCallsInt32MaxRejected(Rules):
-    CONCURRENT_MAX = 2**31 - 2
+    CONCURRENT_MAX = Rules.CONCURRENT_MAX.shifted(-1)
 
 
 @mutant(
@@ -870,7 +884,7 @@ class ConcurrentCallsInt32MaxRejected(Rules):
     ("concurrent_calls_range_enforced",),
 )
 class ConcurrentCallsInt32OverflowAccepted(Rules):
-    CONCURRENT_MAX = 2**31
+    CONCURRENT_MAX = Rules.CONCURRENT_MAX.shifted(1)
 
 
 @mutant(
