@@ -279,6 +279,23 @@ class Contract:
         return (self.schedule_flag, *self.schedule_fields)
 
     @property
+    def schedule_roles(self) -> Mapping[str, str]:
+        """Which schedule field holds the date, the time and the zone, by what
+        each is: an IANA zone, a date format, or else the time."""
+        roles: dict[str, str] = {}
+        for name in self.schedule_fields:
+            rule = self.fields[name]
+            if rule.iana_zone:
+                roles["zone"] = name
+            elif rule.format == "date" or rule.written_format == "YYYY-MM-DD":
+                roles["date"] = name
+            else:
+                roles["time"] = name
+        if set(roles) != {"date", "time", "zone"}:
+            raise ContractError(f"schedule fields {self.schedule_fields} are not date, time, zone")
+        return roles
+
+    @property
     def schedule_status(self) -> tuple[str, str] | None:
         """(property, value) of the 200 body's status that says "scheduled", or None."""
         name, quote = STATUS_FOLLOWS_SCHEDULE

@@ -12,6 +12,7 @@ from . import __version__
 from ._catalogue import Check, CheckFailure
 from ._client import BudgetExhausted, Client, Exchange, Redactor
 from ._context import Context, Profile
+from ._restore import restore_body
 from ._spec import ERRATA_DETECTORS, Spec
 from ._target import Target
 
@@ -187,40 +188,6 @@ class Run:
                 if r.outcome in ("failed", "non-strict", "error")
             ],
         }
-
-
-def restore_body(state: dict[str, Any]) -> dict[str, Any]:
-    """The update that puts a campaign back to `state` (a 200 body)."""
-    body: dict[str, Any] = {}
-    if isinstance(state.get("campaignName"), str) and state["campaignName"]:
-        body["campaignName"] = state["campaignName"]
-    agent = state.get("agent")
-    if isinstance(agent, dict) and isinstance(agent.get("agentId"), str) and agent["agentId"]:
-        body["agentId"] = agent["agentId"]
-    phone = state.get("phoneNumber")
-    if isinstance(phone, dict) and isinstance(phone.get("sipPhoneNumber"), str):
-        body["sipPhoneNumber"] = phone["sipPhoneNumber"]
-    calls = state.get("concurrentCalls")
-    if isinstance(calls, int) and not isinstance(calls, bool) and calls > 0:
-        body["concurrentCalls"] = calls
-    schedule = state.get("scheduledDate")
-    if state.get("scheduled") is True and isinstance(schedule, str):
-        from datetime import UTC, datetime
-
-        try:
-            instant = datetime.fromisoformat(schedule.replace("Z", "+00:00")).astimezone(UTC)
-        except ValueError:
-            instant = None
-        if instant is not None and instant > datetime.now(UTC):
-            body.update(
-                isScheduled=True,
-                scheduledDate=instant.strftime("%Y-%m-%d"),
-                scheduledTime=instant.strftime("%H:%M:%S"),
-                scheduledTimezone="UTC",
-            )
-    elif state.get("scheduled") is False:
-        body["isScheduled"] = False
-    return body
 
 
 def failure_of(exc: BaseException | None) -> CheckFailure | None:

@@ -16,7 +16,7 @@ from typing import Any
 from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
-from .._run import restore_body
+from .._restore import restore_body
 from .._spec import Spec
 
 OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
@@ -189,7 +189,7 @@ def fuzz(ctx: Context, mode: str, judge: Any) -> None:
     try:
         generated()
     finally:
-        restore = restore_body(before)
+        restore = restore_body(before, contract=ctx.contract, now=ctx.now())
         if restore:
             ctx.patch(restore)
     if not sent:
