@@ -61,6 +61,7 @@ def invalid_cases(ctx: Context, rule: str) -> Any:
         phone_numbers=ctx.fixtures.phone_numbers,
         now=ctx.now(),
         rules={rule},
+        contract=ctx.contract,
     )
 
 

@@ -16,12 +16,11 @@ from typing import Any
 from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
+from .._contract import OPERATION_ID
 from .._restore import restore_body
 from .._spec import Spec
 
 OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
-OPERATION_ID = "updateCampaign"
-SCHEDULE_FIELDS = ("scheduledDate", "scheduledTime", "scheduledTimezone")
 # Generated schedules nearer than this are not sent: no campaign may dial
 # because of the suite.
 LEAD = timedelta(days=366)
@@ -88,7 +87,7 @@ def body_breaks_request(ctx: Context, body: Any) -> str | None:
     if isinstance(body, dict):
         body = dict(body)
         if body.get("isScheduled") is not True:
-            for name in SCHEDULE_FIELDS:
+            for name in ctx.contract.schedule_fields:
                 body.pop(name, None)
         day = body.get("scheduledDate")
         if isinstance(day, str) and len(day) > 10 and day[10] == "T":

@@ -72,7 +72,8 @@ def probe(ctx: Context) -> None:
     """
     current = _send(ctx, {}).json_or_none()
     calls = current.get("concurrentCalls") if isinstance(current, dict) else None
-    if isinstance(calls, int) and not isinstance(calls, bool) and 1 <= calls < 2**31 - 1:
+    rule = ctx.contract.field("concurrentCalls")
+    if rule.admits(calls) and rule.admits(calls + 1):
         _send(ctx, {"concurrentCalls": calls + 1})
         _send(ctx, {"concurrentCalls": calls})
     _send(ctx, {"campaignName": ""})
