@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 import yaml
+from hypothesis import Phase, find, settings
 
-from conformance._contract import ABSENT, ContractError, build_contract, load_contract
+from conformance._catalogue import CheckFailure, load_catalogue
+from conformance._client import Client
+from conformance._context import PROFILES, Context
+from conformance._contract import ABSENT, Contract, ContractError, build_contract, load_contract
 from conformance._spec import SPEC_DIR, load_spec
+from conformance._target import Fixtures, Secret, Target
+from reference import World, create_app, load_world, serve_in_thread
+from strategies import campaign_names, e164_numbers, invalid_bodies, invalid_e164_numbers
+
+NOW = datetime(2026, 5, 5, 10, 6, 45, tzinfo=UTC)
 
 
 def edited_copy(tmp_path: Path, edit) -> Path:
@@ -88,3 +102,119 @@ def test_a_prose_rule_no_longer_in_the_document_fails_loading(tmp_path: Path) ->
 
     with pytest.raises(ContractError, match="positive integer"):
         build_contract(load_spec(edited_copy(tmp_path, edit)))
+
+
+# ---------------------------------------------------------------- the edited copy
+#
+# One edit of the document (campaignName maxLength 128 -> 40, agentId
+# maxLength 64 -> 50, sipPhoneNumber 7..15 digits -> 7..13) and everything
+# that reads the contract follows: the strategies generate to the new bounds,
+# the reference server enforces them, and the checks send them.
+
+
+def _edit_bounds(document: dict) -> None:
+    request_property(document, "campaignName")["maxLength"] = 40
+    request_property(document, "agentId")["maxLength"] = 50
+    request_property(document, "sipPhoneNumber")["pattern"] = r"^\+[1-9][0-9]{6,12}$"
+
+
+@pytest.fixture(scope="module")
+def edited(tmp_path_factory: pytest.TempPathFactory) -> Contract:
+    return build_contract(load_spec(edited_copy(tmp_path_factory.mktemp("spec"), _edit_bounds)))
+
+
+def test_the_edited_copy_is_read(edited: Contract) -> None:
+    assert edited.field("campaignName").length_bounds == (1, 40)
+    assert edited.field("agentId").length_bounds == (1, 50)
+    assert edited.field("sipPhoneNumber").digits == (7, 13)
+    assert load_contract().field("sipPhoneNumber").digits == (7, 15)
+
+
+def test_strategies_follow_the_edited_copy(edited: Contract) -> None:
+    reach = settings(max_examples=1000, phases=[Phase.generate], database=None, deadline=None)
+    assert len(find(campaign_names(contract=edited), lambda n: len(n) >= 40, settings=reach)) == 40
+    too_long = find(
+        invalid_bodies(agent_ids=[], phone_numbers=[], now=NOW, contract=edited,
+                       rules=["name_too_long_rejected"]),
+        lambda e: True, settings=reach,
+    )
+    assert len(too_long.body["campaignName"]) > 40
+    number = find(e164_numbers(contract=edited), lambda n: len(n) - 1 >= 13, settings=reach)
+    assert len(number) - 1 == 13 and edited.field("sipPhoneNumber").matches(number)
+    bad = find(invalid_e164_numbers(contract=edited),
+               lambda n: n[1:].isdigit() and len(n) - 1 == 14, settings=reach)
+    assert not edited.field("sipPhoneNumber").matches(bad)
+
+
+@pytest.fixture(scope="module")
+def served(edited: Contract) -> Iterator[tuple[World, str]]:
+    world = load_world(contract=edited)
+    with serve_in_thread(create_app(world, contract=edited)) as server:
+        yield world, f"http://{server.host}:{server.port}"
+
+
+def test_the_reference_enforces_the_edited_copy(served: tuple[World, str]) -> None:
+    world, base_url = served
+    headers = {"X-API-Key": world.primary_key}
+    url = f"{base_url}/v1/campaigns/{world.target_campaign_id}"
+    with httpx.Client(headers=headers) as http:
+        assert http.patch(url, json={"campaignName": "é" * 40}).status_code == 200
+        assert http.patch(url, json={"campaignName": "é" * 41}).status_code == 400
+        assert http.patch(url, json={"agentId": "a" * 51}).status_code == 400
+        assert http.patch(url, json={"sipPhoneNumber": "+123456789012345"}).status_code == 400
+
+
+def _context(edited: Contract, base_url: str, world: World, check_id: str) -> Context:
+    fixtures = world.target_fixtures()
+    fixtures["agent_ids"] = tuple(a for a in fixtures["agent_ids"]
+                                  if edited.field("agentId").admits(a))
+    fixtures["phone_numbers"] = tuple(n for n in fixtures["phone_numbers"]
+                                      if edited.field("sipPhoneNumber").matches(n))
+    fixtures["outbound_disabled_numbers"] = tuple(fixtures["outbound_disabled_numbers"])
+    target = Target(base_url=base_url, fixtures=Fixtures(**fixtures),
+                    api_key=Secret(world.primary_key), embedded=True)
+    return Context(target=target, client=Client(target), spec=edited.spec,
+                   profile=PROFILES["quick"], seed=1, level="full",
+                   check=load_catalogue()[check_id])
+
+
+def _sent(ctx: Context, field: str) -> list[tuple[Any, int | None]]:
+    """(value of `field`, status) for every request of the check that sent it."""
+    out = []
+    for exchange in ctx.client.exchanges:
+        body = json.loads(exchange.request_body or b"null")
+        if isinstance(body, dict) and isinstance(body.get(field), str):
+            out.append((body[field], exchange.status))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("check_id", "field", "accepted", "refused"),
+    [
+        ("name_length_bounds_accepted", "campaignName", 40, None),
+        ("name_too_long_rejected", "campaignName", None, 41),
+        ("agent_id_length_enforced", "agentId", None, 51),
+    ],
+)
+def test_the_checks_send_the_edited_bounds(
+    edited: Contract, served: tuple[World, str], check_id: str, field: str,
+    accepted: int | None, refused: int | None,
+) -> None:
+    world, base_url = served
+    ctx = _context(edited, base_url, world, check_id)
+    ctx.check.func(ctx)  # the reference of the edited copy passes
+    lengths = [(len(value), status) for value, status in _sent(ctx, field)]
+    if accepted is not None:
+        assert max(n for n, status in lengths if status == 200) == accepted
+    if refused is not None:
+        assert refused in {n for n, status in lengths if status == 400}
+        assert all(status != 200 for n, status in lengths if n >= refused)
+
+
+def test_checks_of_the_edited_copy_fail_the_published_reference(edited: Contract) -> None:
+    world = load_world()
+    with serve_in_thread(create_app(world)) as server:
+        ctx = _context(edited, f"http://{server.host}:{server.port}", world,
+                       "name_too_long_rejected")
+        with pytest.raises(CheckFailure, match="41 code points"):
+            ctx.check.func(ctx)
