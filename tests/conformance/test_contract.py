@@ -17,7 +17,14 @@ from hypothesis import Phase, find, settings
 from conformance._catalogue import CheckFailure, load_catalogue
 from conformance._client import Client
 from conformance._context import PROFILES, Context
-from conformance._contract import ABSENT, Contract, ContractError, build_contract, load_contract
+from conformance._contract import (
+    ABSENT,
+    Contract,
+    ContractError,
+    build_contract,
+    contract_of,
+    load_contract,
+)
 from conformance._spec import SPEC_DIR, load_spec
 from conformance._target import Fixtures, Secret, Target
 from reference import World, create_app, load_world, serve_in_thread
@@ -83,6 +90,46 @@ def test_governed_view_drops_what_the_schemas_do_not_list() -> None:
     assert contract.governed_view(body) == {"campaignId": "c", "agent": {"agentId": "a"}}
     error = {"status": 400, "message": "m", "traceId": "t"}
     assert contract.governed_view(error, "Error") == {"status": 400, "message": "m"}
+
+
+def test_what_each_field_governs_in_a_200_body() -> None:
+    contract = load_contract()
+    assert contract.governs("campaignName") == ("campaignName",)
+    assert contract.governs("agentId") == ("agent",)
+    assert contract.governs("sipPhoneNumber") == ("phoneNumber",)
+    assert contract.governs("dynamicVariables") == ()
+    schedule = {"scheduled", "scheduledDate", "campaignStatus"}
+    for name in contract.schedule_group:
+        assert set(contract.governs(name)) == schedule
+    assert contract.schedule_status == ("campaignStatus", "scheduled")
+    assert contract.schedule_roles == {"date": "scheduledDate", "time": "scheduledTime",
+                                       "zone": "scheduledTimezone"}
+
+
+def test_the_phone_pattern_read_as_digit_counts() -> None:
+    from dataclasses import replace
+
+    phone = load_contract().field("sipPhoneNumber")
+    assert phone.digits == (7, 15)
+    assert replace(phone, pattern=r"^\+[1-9]\d{2,3}$").digits == (3, 4)
+    assert replace(phone, pattern=r"^[a-z]+$").digits is None
+
+
+def test_values_the_schema_admits_by_themselves() -> None:
+    contract = load_contract()
+    name, calls = contract.field("campaignName"), contract.field("concurrentCalls")
+    assert name.admits("x" * 128) and not name.admits("x" * 129) and not name.admits("")
+    assert calls.admits(2**31 - 1) and not calls.admits(2**31) and not calls.admits(True)
+    assert not contract.field("sipPhoneNumber").admits("+14155552671\n")
+    assert not contract.field("isScheduled").admits(None)
+    variables = contract.field("dynamicVariables")
+    assert variables.admits({"a": [1], "b": {"c": None}}) and not variables.admits({"a": None})
+
+
+def test_a_contract_is_built_once_per_loaded_document() -> None:
+    spec = load_spec()
+    assert contract_of(spec) is contract_of(spec)
+    assert contract_of(spec).field_names == load_contract().field_names
 
 
 def test_an_edited_bound_is_followed(tmp_path: Path) -> None:
