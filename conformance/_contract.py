@@ -212,7 +212,7 @@ class FieldRule:
             if len(value) < low or (high is not None and len(value) > high):
                 return False
             return self.matches(value)
-        if self.json_type == "integer":
+        if isinstance(value, int) and self.json_type == "integer":
             low, high = self.integer_bounds
             return low <= value <= high
         if isinstance(value, dict) and self.value_types:

@@ -73,7 +73,7 @@ def probe(ctx: Context) -> None:
     current = _send(ctx, {}).json_or_none()
     calls = current.get("concurrentCalls") if isinstance(current, dict) else None
     rule = ctx.contract.field("concurrentCalls")
-    if rule.admits(calls) and rule.admits(calls + 1):
+    if isinstance(calls, int) and rule.admits(calls) and rule.admits(calls + 1):
         _send(ctx, {"concurrentCalls": calls + 1})
         _send(ctx, {"concurrentCalls": calls})
     _send(ctx, {"campaignName": ""})
