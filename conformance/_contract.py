@@ -249,6 +249,14 @@ class Contract:
     def field(self, name: str) -> FieldRule:
         return self.fields[name]
 
+    def with_fields(self, **changes: Mapping[str, Any]) -> Contract:
+        """This reading with some field rules changed, the document left as it is:
+        ``with_fields(campaignName={"max_length": 40})`` (what-if readings, tests)."""
+        fields = dict(self.fields)
+        for name, values in changes.items():
+            fields[name] = _replace(fields[name], **values)
+        return _replace(self, fields=fields)
+
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(self.fields)
@@ -496,7 +504,7 @@ def build_contract(spec: Spec) -> Contract:
     )
 
 
-def _replace(rule: FieldRule, **changes: Any) -> FieldRule:
+def _replace(rule: Any, **changes: Any) -> Any:
     from dataclasses import replace
 
     return replace(rule, **changes)

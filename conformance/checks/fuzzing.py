@@ -64,7 +64,7 @@ def cases(ctx: Context, mode: str) -> Any:
         generation_mode=GenerationMode(mode),
         path_parameters={"campaignId": ctx.campaign_id},
         # A placeholder, so no key is generated; the client sends the real one.
-        headers={"X-API-Key": "placeholder"},
+        headers={ctx.contract.security_header: "placeholder"},
     )
 
 

@@ -2,8 +2,6 @@
 another phone pattern changes what they generate, judged by the oracle reading
 that same model."""
 
-from dataclasses import replace
-
 import pytest
 from campaign_oracle import NOW, PUBLISHED, QUICK, REACH, violations
 from hypothesis import find, given
@@ -18,15 +16,7 @@ from strategies import (
     update_bodies,
 )
 
-
-def _edited(**rules):
-    fields = dict(PUBLISHED.fields)
-    for name, changes in rules.items():
-        fields[name] = replace(fields[name], **changes)
-    return replace(PUBLISHED, fields=fields)
-
-
-EDITED = _edited(
+EDITED = PUBLISHED.with_fields(
     campaignName={"max_length": 40},
     agentId={"min_length": 3, "max_length": 50},
     sipPhoneNumber={"pattern": r"^\+[1-9][0-9]{6,10}$"},
