@@ -8,6 +8,7 @@ Exchanges sent with hostile payloads are judged by ``no_server_errors`` only.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -285,6 +286,33 @@ def error_status_matches_http(ctx: Context) -> None:
                title="Error.status differs from the HTTP status", select=_is_error)
 
 
+# Words that say "an error" without saying which: "Error" alone is no error type.
+GENERIC_ERROR_WORDS = frozenset({"error", "exception", "failure", "fault"})
+_TYPE_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[_.:-][A-Za-z0-9]+)*")
+
+
+def _words(token: str) -> list[str]:
+    """NOT_FOUND, NotFound, not-found and Not Found all give ["not", "found"]."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", token)
+    return [w for w in re.split(r"[\s_.:-]+", spaced.lower()) if w]
+
+
+def error_kind_complaint(value: Any, status: int) -> str | None:
+    """Why ``value`` is neither the reason phrase of ``status`` nor an error type."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        return None
+    if isinstance(value, str) and _words(value) == _words(phrase):
+        return None  # the HTTP status message, in any case or spelling of its words
+    if isinstance(value, str) and _TYPE_TOKEN.fullmatch(value):
+        if set(_words(value)) - GENERIC_ERROR_WORDS:
+            return None  # an error type: VALIDATION_ERROR, NOT_FOUND, ValidationError
+        return (f"HTTP {status} with Error.error {json.dumps(value)}: a generic word, "
+                f"neither {phrase!r} nor a type naming the kind of error")
+    return f"HTTP {status} with Error.error {json.dumps(value)}, not {phrase!r} or an error type"
+
+
 @check(
     id="error_reason_phrase_matches",
     level=SHOULD,
@@ -294,25 +322,22 @@ def error_status_matches_http(ctx: Context) -> None:
     schema_level=True,
 )
 def error_reason_phrase_matches(ctx: Context) -> None:
-    """An Error body's error is the reason phrase of its status.
+    """An Error body's error is its status's reason phrase or an error type.
 
-    400 "Bad Request", 401 "Unauthorized", 404 "Not Found", ... for every
-    error answer of the run (letter case aside).
+    400 "Bad Request", 404 "Not Found", ... (letter case, spaces and
+    underscores aside), or one identifier naming the kind of error
+    (VALIDATION_ERROR, NOT_FOUND; erratum error-type-or-status-message),
+    for every error answer of the run; the bare word "Error" names none.
     """
     def verdict(e: Exchange) -> str | None:
         body = error_body(e)
         assert body is not None and e.status is not None
-        try:
-            phrase = HTTPStatus(e.status).phrase
-        except ValueError:
-            return None
-        value = body.get("error")
-        if isinstance(value, str) and value.strip().lower() == phrase.lower():
-            return None
-        return f"HTTP {e.status} with Error.error {json.dumps(value)}, not {phrase!r}"
+        return error_kind_complaint(body.get("error"), e.status)
 
-    judge_each(ctx, verdict, expected="Error.error equal to the status's reason phrase",
-               title="Error.error is not the reason phrase", select=_is_error)
+    judge_each(ctx, verdict,
+               expected="Error.error: the status's reason phrase or an error type",
+               title="Error.error is neither the reason phrase nor an error type",
+               select=_is_error)
 
 
 @check(
