@@ -195,7 +195,8 @@ def _shell_bytes(data: bytes) -> str:
 @dataclass
 class Stats:
     sent: int = 0
-    retried: int = 0
+    retried: int = 0  # after a 429
+    reconnected: int = 0  # sent again after an idle kept-alive connection was found closed
     timings: list[float] = field(default_factory=list)
 
     def median(self) -> float | None:
@@ -373,7 +374,7 @@ class Client:
                     # it never reached the application. Once, on a new connection.
                     fresh_retry = False
                     exchange.retries += 1
-                    self.stats.retried += 1
+                    self.stats.reconnected += 1
                     continue
                 exchange.error = (
                     f"connection broken mid-response: {self.redact(str(exc)) or type(exc).__name__}"

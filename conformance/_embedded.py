@@ -88,6 +88,16 @@ def rules_for(mutant: str | None, variant: str | None) -> Any:
     return Rules
 
 
+def served_variant(app: Any, variant: str | None) -> tuple[Any, dict[str, Any]]:
+    """The app in a variant's transport middleware, and its server options."""
+    from reference import VARIANTS
+
+    if not variant:
+        return app, {}
+    chosen = VARIANTS[variant]
+    return (chosen.wrap(app) if chosen.wrap else app), dict(chosen.server)
+
+
 def start_embedded(mutant: str | None = None, *, variant: str | None = None,
                    host: str = "127.0.0.1", port: int = 0) -> tuple[Target, EmbeddedServer]:
     """Start the reference (a mutant, a variant) on loopback; returns target and server."""
@@ -135,8 +145,9 @@ def _serve_child(argv: list[str]) -> None:
     fixtures = dataclasses.asdict(embedded_fixtures(world))
     print(json.dumps({"port": sock.getsockname()[1], "key": world.primary_key,
                       "fixtures": fixtures}), flush=True)
-    config = uvicorn.Config(create_app(world, rules=rules), log_level="warning",
-                            access_log=False, lifespan="off")
+    app, options = served_variant(create_app(world, rules=rules), args.variant)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                            **options)
     uvicorn.Server(config).run(sockets=[sock])
 
 
