@@ -54,15 +54,9 @@ class EmbeddedServer:
         self.base_url = f"http://{host}:{self.announcement['port']}"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        from reference._server import stop_child
+
+        stop_child(self.process)
 
 
 def variant_names() -> list[str]:
