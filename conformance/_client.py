@@ -412,7 +412,7 @@ class Client:
                 if decoder.over_cap or wire > BODY_CAP:
                     break
             truncated = decoder.over_cap or wire > BODY_CAP
-            if not truncated:
+            if not truncated and wire:  # no bytes at all: empty in any coding
                 decoder.finish()
             del body[BODY_CAP:]
             exchange.response_body = bytes(body)

@@ -104,6 +104,11 @@ def test_a_body_not_in_its_coding_is_an_error_with_the_reason(coding, body, reas
     assert exchange.status == 200  # what did arrive stays on the record
 
 
+def test_an_empty_body_is_empty_in_any_coding():
+    (exchange,), _ = exchange_with(answer(401, b"", headers=(("Content-Encoding", "gzip"),)))
+    assert exchange.error is None and exchange.status == 401 and exchange.response_body == b""
+
+
 def test_an_unknown_coding_is_refused_up_front():
     with pytest.raises(DecodingFailed):
         BodyDecoder("compress", 10)
