@@ -6,6 +6,9 @@ reference (see spec/errata.yaml). Each is a small subclass of
 :class:`~reference.Rules` overriding one choice; a conformance run against
 any of them must pass every MUST check. ``strict_ok`` is False for a variant
 that only departs from a SHOULD rule (it must pass without ``--strict``).
+Traits of transport that no Rules method decides (compression, chunking,
+closed connections, 429s, latency) come as ASGI middleware (``wrap``) or
+uvicorn options (``server``), from reference/_transport.py.
 """
 
 from __future__ import annotations
