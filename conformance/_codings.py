@@ -45,21 +45,25 @@ class _Zlib:
         self.coding = coding
         self._wbits = 16 + zlib.MAX_WBITS if coding in ("gzip", "x-gzip") else zlib.MAX_WBITS
         self._inflater = zlib.decompressobj(self._wbits)
-        self._first = True
+        self._first = True  # until the format is certain, input is kept to replay as raw
+        self._replay = bytearray()
 
     def decode(self, data: bytes, limit: int) -> bytes:
-        # max_length bounds the output; unconsumed input waits for the next call.
-        data = self._inflater.unconsumed_tail + data
+        if self._first:
+            self._replay += data
         try:
-            out = self._inflater.decompress(data, max(limit, 1))
+            # max_length bounds the output; unconsumed input waits for the next call.
+            out = self._inflater.decompress(self._inflater.unconsumed_tail + data, max(limit, 1))
         except zlib.error as exc:
             if self._first and self.coding == "deflate":
                 self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
                 self._first = False
-                return self.decode(data, limit)
+                replay, self._replay = bytes(self._replay), bytearray()
+                return self.decode(replay, limit)
             raise DecodingFailed(f"{self.coding}: {exc}") from None
-        if data:
+        if self._first and (out or len(self._replay) >= 2):
             self._first = False
+            self._replay = bytearray()
         return out
 
     def finished(self) -> bool:

@@ -197,3 +197,10 @@ def test_connection_close_on_every_answer_costs_nothing():
         answer(200, RAW, headers=(("Connection", "close"),)), times=2)
     assert first.json() == second.json() == BODY
     assert first.retries == second.retries == 0
+
+
+def test_raw_deflate_is_recognised_even_fed_a_byte_at_a_time():
+    decoder = BodyDecoder("deflate", BODY_CAP)
+    out = b"".join(decoder.feed(bytes([b])) for b in raw_deflate(RAW))
+    decoder.finish()
+    assert out == RAW
