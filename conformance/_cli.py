@@ -233,7 +233,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from reference import FixtureError, create_app, load_world
 
-    from ._embedded import embedded_fixtures, rules_for, target_toml
+    from ._embedded import embedded_fixtures, rules_for, served_variant, target_toml
     from ._target import Secret, Target, TargetError
 
     try:
@@ -253,8 +253,9 @@ def _serve(args: argparse.Namespace) -> int:
     print("# the API key to use against it (this local server only):")
     print(f"export {target.api_key_env}={json.dumps(str(world.primary_key))}")
     sys.stdout.flush()
-    uvicorn.run(create_app(world, rules=rules), host=args.host, port=args.port,
-                log_level="warning", access_log=False)
+    app, options = served_variant(create_app(world, rules=rules), args.variant)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
+                **options)
     return EXIT_OK
 
 

@@ -54,15 +54,9 @@ class EmbeddedServer:
         self.base_url = f"http://{host}:{self.announcement['port']}"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        from reference._server import stop_child
+
+        stop_child(self.process)
 
 
 def variant_names() -> list[str]:
@@ -86,6 +80,16 @@ def rules_for(mutant: str | None, variant: str | None) -> Any:
             raise TargetError(f"--variant: unknown variant {variant!r} (see --list-variants)")
         return VARIANTS[variant].rules
     return Rules
+
+
+def served_variant(app: Any, variant: str | None) -> tuple[Any, dict[str, Any]]:
+    """The app in a variant's transport middleware, and its server options."""
+    from reference import VARIANTS
+
+    if not variant:
+        return app, {}
+    chosen = VARIANTS[variant]
+    return (chosen.wrap(app) if chosen.wrap else app), dict(chosen.server)
 
 
 def start_embedded(mutant: str | None = None, *, variant: str | None = None,
@@ -135,8 +139,9 @@ def _serve_child(argv: list[str]) -> None:
     fixtures = dataclasses.asdict(embedded_fixtures(world))
     print(json.dumps({"port": sock.getsockname()[1], "key": world.primary_key,
                       "fixtures": fixtures}), flush=True)
-    config = uvicorn.Config(create_app(world, rules=rules), log_level="warning",
-                            access_log=False, lifespan="off")
+    app, options = served_variant(create_app(world, rules=rules), args.variant)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                            **options)
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -76,6 +76,7 @@ CHECK_IDS: tuple[str, ...] = (
     "rejected_request_changes_nothing",
     "repeated_update_is_stable",
     "status_code_documented",
+    "refusals_use_documented_statuses",
     "response_content_type_is_json",
     "response_matches_schema",
     "error_status_matches_http",
@@ -326,7 +327,7 @@ class NullDynamicVariableServerError(Rules):
 @mutant(
     "unsupported_media_type_415",
     "a Content-Type other than JSON answers 415, which the operation does not document",
-    ("status_code_documented",),
+    ("refusals_use_documented_statuses",),
 )
 class UnsupportedMediaType415(Rules):
     def check_content_type(self, content_type: str | None) -> None:
@@ -339,7 +340,7 @@ class UnsupportedMediaType415(Rules):
 @mutant(
     "payload_too_large_413",
     "a body over 1 MiB answers 413, which the operation does not document",
-    ("status_code_documented",),
+    ("refusals_use_documented_statuses",),
 )
 class PayloadTooLarge413(Rules):
     def body_error(self, message: str) -> ApiError:
