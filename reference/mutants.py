@@ -84,6 +84,7 @@ CHECK_IDS: tuple[str, ...] = (
     "every_request_answered",
     "fuzzed_valid_requests_conform",
     "fuzzed_invalid_requests_rejected",
+    "histories_follow_the_model",
 )
 
 

@@ -18,4 +18,5 @@ from . import (  # noqa: F401, I001
     behaviour,
     responses,
     fuzzing,
+    sequences,
 )
