@@ -85,6 +85,8 @@ CHECK_IDS: tuple[str, ...] = (
     "fuzzed_valid_requests_conform",
     "fuzzed_invalid_requests_rejected",
     "histories_follow_the_model",
+    "concurrent_updates_all_applied",
+    "concurrent_identical_updates_agree",
 )
 
 

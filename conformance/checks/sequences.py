@@ -206,8 +206,12 @@ class Step:
 class History:
     steps: list[Step] = field(default_factory=list)
 
-    def render(self) -> str:
-        lines = ["History (every request of this sequence, in order):"]
+    def render(self, *, parallel: bool = False) -> str:
+        """Numbered requests with their answers, then a shell script replaying them
+        (the requests of a parallel batch go out together: `&` and `wait`)."""
+        heading = ("Requests sent together, as answered:" if parallel
+                   else "History (every request of this sequence, in order):")
+        lines = [heading]
         for number, step in enumerate(self.steps, 1):
             exchange = step.exchange
             answer = (f"{exchange.status} {exchange.body_text(240)}" if exchange.status
@@ -220,8 +224,13 @@ class History:
         lines.append(f"Replay ({SCRIPT_NAME}, the key from the environment):")
         lines.append("  #!/bin/sh")
         for number, step in enumerate(self.steps, 1):
-            lines.append(f"  echo '--- {number}. {_shell_comment(step.what)}'; "
-                         f"{step.exchange.curl()}; echo")
+            if parallel:
+                lines.append(f"  {step.exchange.curl()} > answer-{number}.txt &")
+            else:
+                lines.append(f"  echo '--- {number}. {_shell_comment(step.what)}'; "
+                             f"{step.exchange.curl()}; echo")
+        if parallel:
+            lines.append("  wait; cat answer-*.txt")
         return "\n".join(lines)
 
 
