@@ -1273,3 +1273,7 @@ class UnreadableBodyAsEmpty(Rules):
         except ValueError:
             return {}
         return super().parse_json(raw)
+
+
+# Faults only a history reveals live in their own module; importing it registers them.
+from . import history_mutants  # noqa: E402,F401

@@ -20,7 +20,7 @@ deep profile shrinks it to the shortest failing history first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import hypothesis
@@ -32,7 +32,15 @@ from .._catalogue import MUST, CheckFailure, Cite, check
 from .._client import Exchange
 from .._context import Context
 from .._contract import Contract, load_contract
-from .._model import ABSENT, AccountWorld, BehaviourModel, ModelRequest, State, Verdict
+from .._model import (
+    ABSENT,
+    DECISIVE_MARGIN,
+    AccountWorld,
+    BehaviourModel,
+    ModelRequest,
+    State,
+    Verdict,
+)
 from .._run import failure_of
 
 _OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
@@ -166,6 +174,31 @@ def palette(ctx: Context, contract: Contract, initial: State) -> Palette:
     )
 
 
+def rotation(pool: Palette, flag: str, turn: int) -> dict[str, Any]:
+    """The `turn`-th of a cycle of partial updates over the pools: each turn leaves
+    some fields out, values come back after a few turns, every fourth renames to
+    the taken name (409) and every fifth carries one invalid field (400)."""
+    choices: list[tuple[str, tuple[Any, ...]]] = [
+        ("campaignName", pool.names), ("agentId", pool.agents),
+        ("sipPhoneNumber", pool.numbers), ("concurrentCalls", pool.calls),
+        ("schedule", (*pool.schedules[:2], {flag: False})),
+    ]
+    body: dict[str, Any] = {}
+    for index, (name, values) in enumerate(choices):
+        if (turn + index) % 3 == 0:
+            continue
+        value = values[(turn // 2 + index) % len(values)]
+        if name == "schedule":
+            body.update(value)
+        else:
+            body[name] = value
+    if turn % 4 == 3:
+        body["campaignName"] = pool.taken
+    elif turn % 5 == 4:
+        body.update(pool.invalid[turn % len(pool.invalid)][1])
+    return body
+
+
 def valid_updates(pool: Palette, flag: str) -> st.SearchStrategy[dict[str, Any]]:
     """Partial updates of any subset of fields, from the pools (the taken name included)."""
     schedule_choice = st.one_of(st.sampled_from(pool.schedules), st.just({flag: False}))
@@ -188,7 +221,7 @@ def valid_updates(pool: Palette, flag: str) -> st.SearchStrategy[dict[str, Any]]
                 body[key] = value
         return body
 
-    return st.fixed_dictionaries({}, optional=optional).map(flatten)
+    return st.fixed_dictionaries({}, optional=optional).filter(bool).map(flatten)
 
 
 # ---------------------------------------------------------------- history
@@ -266,6 +299,7 @@ class Sequencer:
         self.history = History()
         self.state: State | None = None
         self.failures = failures if failures is not None else []
+        self.seen: list[State] = []  # every state the server has shown, in order
         self.last: tuple[str, ModelRequest, dict[str, Any]] | None = None
 
     def read(self, what: str) -> State:
@@ -278,6 +312,7 @@ class Sequencer:
                                     (f"answered {exchange.status} {exchange.body_text(200)}",)))
         assert observed is not None
         self.state = observed
+        self.seen.append(observed)
         return observed
 
     def send(self, what: str, request: ModelRequest, **kwargs: Any) -> None:
@@ -299,6 +334,8 @@ class Sequencer:
             self.fail(step, verdict)
         assert verdict.state is not None
         self.state = verdict.state
+        if exchange.status == 200:
+            self.seen.append(verdict.state)
 
     def repeat(self, times: int) -> None:
         if self.last is None:
@@ -339,6 +376,16 @@ def state_machine(ctx: Context, model: BehaviourModel, pool: Palette,
         @initialize()
         def read_the_campaign(self) -> None:
             self.seq.read("read the campaign (empty update)")
+            self.turn = 0
+
+        @rule()
+        def advance_some_fields(self) -> None:
+            # Hypothesis's simplest history repeats its first rule (no arguments
+            # first, then by name): this one, so even that history moves fields
+            # on, leaves some alone and comes back to earlier values.
+            body = rotation(pool, flag, self.turn)
+            self.turn += 1
+            self.seq.send(f"change {', '.join(body)}", ModelRequest(body))
 
         @rule(body=updates)
         def partial_update(self, body: dict[str, Any]) -> None:
@@ -373,6 +420,22 @@ def state_machine(ctx: Context, model: BehaviourModel, pool: Palette,
             how = f"with {flag} false" if unflag else f"without {flag}"
             self.seq.send(f"schedule fields {how}", ModelRequest(body))
 
+        @rule(name=st.sampled_from(("agentId", "sipPhoneNumber", "concurrentCalls")),
+              pick=st.integers(0, 7))
+        def change_one_field(self, name: str, pick: int) -> None:
+            values = {"agentId": pool.agents, "sipPhoneNumber": pool.numbers,
+                      "concurrentCalls": pool.calls}[name]
+            value = values[pick % len(values)]
+            self.seq.send(f"set {name} to {value!r}", ModelRequest({name: value}))
+
+        @rule(pick=st.integers(0, 1000))
+        def return_to_earlier_state(self, pick: int) -> None:
+            if not self.seq.seen:
+                return
+            earlier = self.seq.seen[pick % len(self.seq.seen)]
+            body = state_body(earlier, model, ctx.now())
+            self.seq.send("return to an earlier state", ModelRequest(body))
+
         @rule()
         def empty_update(self) -> None:
             self.seq.send("empty update", ModelRequest({}))
@@ -396,6 +459,19 @@ def state_machine(ctx: Context, model: BehaviourModel, pool: Palette,
             self.seq.send("read the campaign again (empty update)", ModelRequest({}))
 
     return Histories
+
+
+def state_body(state: State, model: BehaviourModel, now: datetime) -> dict[str, Any]:
+    """The update that brings the campaign back to `state` (its schedule given in UTC;
+    a schedule too close to now to be accepted for sure is left out)."""
+    body = {name: value for name, value in state.values.items() if value is not ABSENT}
+    if not state.scheduled:
+        body[model.flag] = False
+    elif state.instants and min(state.instants) > now + DECISIVE_MARGIN:
+        instant = min(state.instants).astimezone(UTC)
+        body.update({model.flag: True, **dict(zip(model.schedule_parts, (
+            instant.strftime("%Y-%m-%d"), instant.strftime("%H:%M:%S"), "UTC"), strict=True))})
+    return body
 
 
 def history_settings(ctx: Context) -> hypothesis.settings:
