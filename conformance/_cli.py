@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="requests per second (default: unlimited on loopback, 10 elsewhere)")
     safety.add_argument("--max-requests", type=int, help="request budget for the whole run")
     safety.add_argument("--time-budget", type=float, help="seconds for the whole run")
+    safety.add_argument("--concurrency", type=int, metavar="N",
+                        help="send up to N requests at once in the concurrency checks "
+                             "(default 3 on loopback; elsewhere they run only when given)")
     safety.add_argument("--ca-bundle", metavar="FILE", help="CA bundle for a private CA")
     safety.add_argument("--insecure", action="store_true",
                         help="do not verify TLS certificates (warned about)")
@@ -174,6 +177,7 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
         ("summary_json", "--conformance-summary"), ("timeout", "--conformance-timeout"),
         ("rate_limit", "--conformance-rate-limit"), ("max_requests", "--conformance-max-requests"),
         ("time_budget", "--conformance-time-budget"), ("ca_bundle", "--conformance-ca-bundle"),
+        ("concurrency", "--conformance-concurrency"),
         ("junitxml", "--junitxml"),
     ]
     for attr, flag in pairs:

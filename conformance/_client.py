@@ -230,6 +230,7 @@ class Client:
         self.current_check: str | None = None
         self.exhausted: str | None = None  # why the budget stopped the run, once it has
         self._lock = threading.Lock()
+        self._local = threading.local()  # per thread: the gate of a parallel send
         self._started = time.monotonic()
         self._last_sent = 0.0
         verify: Any = True
@@ -336,11 +337,51 @@ class Client:
                 check_id=self.current_check,
                 hostile=hostile,
             )
-            self._perform(exchange, method, url, send_headers, content)
+        self._released()
+        self._perform(exchange, method, url, send_headers, content)
         self.exchanges.append(exchange)
         if self.on_exchange is not None:
             self.on_exchange(exchange)
         return exchange
+
+    def send_parallel(self, calls: list[dict[str, Any]]) -> list[Exchange]:
+        """Send a few PATCH requests at once (each a dict of `send`'s keyword arguments).
+
+        Each is budgeted, rate-limited, recorded and redacted as `send` does;
+        all are released together once every one has passed the budget, so
+        the target receives them concurrently. A spent budget is raised here.
+        """
+        gate = threading.Barrier(len(calls))
+        results: list[Exchange | None] = [None] * len(calls)
+        failures: list[BaseException] = []
+
+        def one(index: int, call: dict[str, Any]) -> None:
+            self._local.gate = gate
+            try:
+                results[index] = self.send("PATCH", **call)
+            except BaseException as exc:  # re-raised in the caller's thread
+                gate.abort()
+                failures.append(exc)
+
+        threads = [threading.Thread(target=one, args=(i, c), daemon=True)
+                   for i, c in enumerate(calls)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failures:
+            raise failures[0]
+        return [r for r in results if r is not None]
+
+    def _released(self) -> None:
+        """In a parallel send: wait until every request of the batch may go."""
+        gate = getattr(self._local, "gate", None)
+        if gate is not None:
+            self._local.gate = None
+            try:
+                gate.wait(self.target.limits.timeout)
+            except threading.BrokenBarrierError:
+                pass
 
     def _perform(
         self,

@@ -62,6 +62,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("rate-limit", "requests per second (default: unlimited on loopback, 10 elsewhere)"),
         ("max-requests", "request budget of the whole run"),
         ("time-budget", "seconds the whole run may take"),
+        ("concurrency", "parallel requests of the concurrency checks (on loopback: 3)"),
     ):
         group.addoption(f"--conformance-{name}", metavar="N", help=help_text)
     group.addoption("--conformance-ca-bundle", metavar="FILE",
@@ -131,13 +132,14 @@ def _limits_from_options(config: pytest.Config, target: Any) -> Any:
 
     changes = {}
     for option, key in (("timeout", "timeout"), ("rate_limit", "rate_limit"),
-                        ("max_requests", "max_requests"), ("time_budget", "time_budget")):
+                        ("max_requests", "max_requests"), ("time_budget", "time_budget"),
+                        ("concurrency", "concurrency")):
         raw = config.getoption(f"conformance_{option}")
         if raw is None:
             continue
         flag = "--" + option.replace("_", "-")
         try:
-            value: Any = int(raw) if key == "max_requests" else float(raw)
+            value: Any = int(raw) if key in ("max_requests", "concurrency") else float(raw)
         except ValueError:
             raise TargetError(f"{flag}: expected a number, got {raw!r}") from None
         changes[key] = check_limit(key, value, flag)

@@ -87,6 +87,9 @@ CHECK_IDS: tuple[str, ...] = (
     "every_request_answered",
     "fuzzed_valid_requests_conform",
     "fuzzed_invalid_requests_rejected",
+    "histories_follow_the_model",
+    "concurrent_updates_all_applied",
+    "concurrent_identical_updates_agree",
 )
 
 
@@ -1285,3 +1288,7 @@ class UnreadableBodyAsEmpty(Rules):
         except ValueError:
             return {}
         return super().parse_json(raw)
+
+
+# Faults only a history reveals live in their own module; importing it registers them.
+from . import history_mutants  # noqa: E402,F401

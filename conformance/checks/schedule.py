@@ -16,6 +16,7 @@ from strategies import InvalidBody, Schedule, invalid_bodies, past_schedules, sc
 from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
+from .._model import parse_instant
 from ._probing import changed_fields, expect_unchanged
 
 REQUEST = "/components/schemas/UpdateCampaignRequest/properties"
@@ -105,17 +106,6 @@ def fixed_schedules(ctx: Context) -> list[tuple[str, Schedule]]:
     ]
     known = available_timezones()
     return [(what, local_schedule(d, t, z)) for what, d, t, z in cases if z in known]
-
-
-def parse_instant(value: Any) -> datetime | None:
-    """An ISO 8601 date-time with an offset, as an aware datetime; None otherwise."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("z", "Z"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None and parsed.utcoffset() is not None else None
 
 
 def show(instant: datetime) -> str:
