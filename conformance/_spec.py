@@ -189,11 +189,31 @@ def fold(text: str) -> str:
 
 
 def quote_found(spec: Spec, pointer: str, quote: str) -> bool:
-    """Whether `quote` stands at `pointer` (in its text, or in the document's text)."""
-    value = resolve_pointer(spec.document, pointer)
+    """Whether `quote` stands in the value at `pointer`, and nowhere else counts.
+
+    A string value contains the quote (whitespace folded); a number or boolean
+    equals it as YAML writes it (128, true); a list holds an item that is or
+    contains it (an enum value); a mapping has it as one of its keys (a media
+    type, a property name). KeyError when the pointer does not resolve.
+    """
+    return _stands_in(resolve_pointer(spec.document, pointer), quote)
+
+
+def _stands_in(value: Any, quote: str) -> bool:
     if isinstance(value, str):
-        return fold(quote) in fold(value)
-    return fold(quote) in fold(spec.text)
+        return bool(fold(quote)) and fold(quote) in fold(value)
+    if isinstance(value, bool):
+        return quote.strip() == ("true" if value else "false")
+    if isinstance(value, int | float):
+        try:
+            return float(quote) == value
+        except ValueError:
+            return False
+    if isinstance(value, list):
+        return any(_stands_in(item, quote) for item in value if not isinstance(item, list | dict))
+    if isinstance(value, dict):
+        return quote in value
+    return False
 
 
 def _load_errata(path: Path) -> tuple[Erratum, ...]:

@@ -28,7 +28,7 @@ _OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
 
 MEDIA_TYPE = Cite(f"{_OPERATION}/requestBody/content", "application/json")
 OBJECT = Cite(f"{_SCHEMA}/type", "object")
-REQUIRED = Cite(f"{_OPERATION}/requestBody/required", "required: true")
+REQUIRED = Cite(f"{_OPERATION}/requestBody/required", "true")
 PARTIAL = Cite(
     f"{_OPERATION}/description",
     "Only fields provided in the request body are updated — omitted fields remain unchanged.",
