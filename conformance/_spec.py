@@ -239,6 +239,10 @@ def _load_errata(path: Path) -> tuple[Erratum, ...]:
             )
         except (KeyError, TypeError) as exc:
             raise SpecError(f"{path.name}: malformed erratum {entry!r}: {exc}") from None
+        detector = errata[-1].exercised
+        if detector is not None and detector not in ERRATA_DETECTORS:
+            raise SpecError(f"{path.name}: erratum {errata[-1].id} names an unknown detector "
+                            f"{detector!r} (known: {', '.join(sorted(ERRATA_DETECTORS))})")
     return tuple(errata)
 
 
@@ -286,4 +290,5 @@ ERRATA_DETECTORS: dict[str, Callable[[Any], bool]] = {
     "errors_null": lambda body: isinstance(body, dict)
     and "errors" in body
     and body["errors"] is None,
+    "errors_absent": lambda body: isinstance(body, dict) and "errors" not in body,
 }

@@ -175,3 +175,18 @@ class NoValidationErrors(Rules):
                    validation_errors: dict[str, str] | None) -> dict[str, Any]:
         return super().error_body(status, message, path, None)
 
+
+
+# ===================================================================== errata audit
+# The other side of errata found by the audit of every schema the operation
+# reaches (spec/errata.yaml).
+
+
+@variant("errors_absent_when_empty",
+         "the errors property is left out when there are none (erratum errors-presence)")
+class ErrorsAbsentWhenEmpty(Rules):
+    def render_campaign(self, campaign: Campaign) -> dict[str, Any]:
+        body = super().render_campaign(campaign)
+        if not body["errors"]:
+            del body["errors"]
+        return body

@@ -15,10 +15,12 @@ import pytest
 import yaml
 
 from conformance._spec import (
+    ERRATA_DETECTORS,
     OPERATION_POINTER,
     SPEC_DIR,
     Problem,
     Spec,
+    SpecError,
     load_spec,
     quote_found,
     resolve_pointer,
@@ -222,3 +224,25 @@ def test_a_quote_counts_only_in_the_value_at_its_pointer(
 def test_a_quote_at_a_pointer_that_does_not_resolve_raises(spec: Spec) -> None:
     with pytest.raises(KeyError):
         quote_found(spec, f"{_NAME}/pattern", "128")
+
+
+def test_an_erratum_naming_an_unknown_detector_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "openapi.yaml").write_bytes((SPEC_DIR / "openapi.yaml").read_bytes())
+    errata = yaml.safe_load((SPEC_DIR / "errata.yaml").read_text(encoding="utf-8"))
+    errata[0]["exercised"] = "no_such_detector"
+    (tmp_path / "errata.yaml").write_text(yaml.safe_dump(errata), encoding="utf-8")
+    with pytest.raises(SpecError, match="unknown detector 'no_such_detector'"):
+        load_spec(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("detector", "body", "seen"),
+    [
+        ("errors_absent", {"campaignId": "c"}, True),
+        ("errors_absent", {"campaignId": "c", "errors": []}, False),
+        ("errors_null", {"errors": None}, True),
+        ("errors_null", {"errors": []}, False),
+    ],
+)
+def test_errata_detectors_tell_the_side_taken(detector: str, body: Any, seen: bool) -> None:
+    assert ERRATA_DETECTORS[detector](body) is seen
