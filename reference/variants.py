@@ -11,13 +11,14 @@ that only departs from a SHOULD rule (it must pass without ``--strict``).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ._rules import ApiError, Rules
+from ._rules import ApiError, Invalid, Rules
 from ._world import Account, Campaign
 
 __all__ = ["VARIANTS", "Variant", "variant"]
@@ -190,3 +191,14 @@ class ErrorsAbsentWhenEmpty(Rules):
         if not body["errors"]:
             del body["errors"]
         return body
+
+
+@variant("control_characters_refused",
+         "a campaignName holding a control character is refused with 400 "
+         "(erratum campaign-name-control-characters)")
+class ControlCharactersRefused(Rules):
+    def clean_campaign_name(self, value: Any) -> str:
+        name = super().clean_campaign_name(value)
+        if any(unicodedata.category(c) == "Cc" for c in name):
+            raise Invalid("must not hold control characters")
+        return name

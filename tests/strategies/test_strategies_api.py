@@ -5,7 +5,9 @@ import inspect
 import strategies
 
 EXPECTED = {
+    "CONTROL_CHARACTERS",
     "DOCUMENTED_FIELDS",
+    "HOSTILE_TEXTS",
     "RULES",
     "UNKNOWN_PROPERTY",
     "InvalidBody",
@@ -15,9 +17,11 @@ EXPECTED = {
     "concurrent_calls",
     "dynamic_variables",
     "e164_numbers",
+    "hostile_names",
     "hostile_payloads",
     "invalid_bodies",
     "invalid_e164_numbers",
+    "json_encodings",
     "past_schedules",
     "schedules",
     "time_zones",
@@ -42,5 +46,6 @@ def test_public_callables_are_documented_and_keyword_only():
 
 
 def test_modules_say_what_they_make():
-    for module in ("_bodies", "_hostile", "_names", "_phones", "_raw", "_schedules", "_zones"):
+    for module in ("_bodies", "_hostile", "_names", "_phones", "_raw", "_schedules", "_text",
+                   "_zones"):
         assert getattr(strategies, module).__doc__, module
