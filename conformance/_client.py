@@ -297,10 +297,11 @@ class Client:
             if value != self.target.api_key and resembles_key(value, self.target.api_key):
                 # A near miss of the key (the auth checks send some) is as secret as the key.
                 self.redact.add(value)
+        key, encoded_key = self.target.api_key, quote(str(self.target.api_key), safe="")
         shown_headers = {
             name: (
-                self.redact(value)
-                if self.target.api_key and self.target.api_key in value
+                self.redact(value)  # the key redacted inside, e.g. "Bearer [redacted]"
+                if key and (key in value or encoded_key in value)
                 else NEAR_MISS
                 if resembles_key(value, self.target.api_key)
                 else self.redact(value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 from urllib.parse import quote
 
@@ -194,10 +193,9 @@ def other_channels(key: str) -> list[tuple[str, dict[str, Any]]]:
         (f"the key in the query parameter {name}", {"query": {name: key}})
         for name in ("api_key", "apiKey", "X-API-Key", "x-api-key", "key", "token")
     ]
-    for scheme in ("Bearer", "ApiKey", "Api-Key", "Token", "Basic"):
-        credentials = key if scheme != "Basic" else base64.b64encode(f"{key}:".encode()).decode()
+    for scheme in ("Bearer", "ApiKey", "Api-Key", "Token"):
         channels.append((f"the key as Authorization: {scheme}",
-                         {"headers": {"Authorization": f"{scheme} {credentials}"}}))
+                         {"headers": {"Authorization": f"{scheme} {key}"}}))
     channels.append(("the key as the whole Authorization header",
                      {"headers": {"Authorization": key}}))
     for cookie in ("X-API-Key", "api_key", "apiKey"):
@@ -218,8 +216,9 @@ def auth_key_only_in_header(ctx: Context) -> None:
     The security scheme is an API key in the header X-API-Key. Without that
     header, sends a valid concurrentCalls change with the real key in query
     parameters (api_key, apiKey, X-API-Key ...), in Authorization (Bearer,
-    ApiKey, Token, Basic, bare) and in cookies; each must be 401 and the
-    campaign must not change.
+    ApiKey, Token, bare) and in cookies; each must be 401 and the campaign
+    must not change. (Basic is not tried: its encoded key could not be
+    redacted from the record.)
     """
     before = ctx.state()
     change = visible_change(before)
