@@ -19,13 +19,14 @@ included) and the decoded body; ``wire_length`` counts the bytes as sent.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 
@@ -138,12 +139,9 @@ class Exchange:
 
     def curl(self) -> str:
         """One line that sends this request again; the key comes from the environment."""
-        parts = ["curl", "-sS", "-i", "-X", self.method, shlex.quote(self.url)]
+        parts = ["curl", "-sS", "-i", "-X", self.method, self._with_key(self.url)]
         for name, value in self.request_headers.items():
-            if name.lower() == API_KEY_HEADER.lower() and value == REDACTED:
-                parts += ["-H", f'"{name}: ${self.key_env}"']
-            else:
-                parts += ["-H", shlex.quote(f"{name}: {value}")]
+            parts += ["-H", self._with_key(f"{name}: {value}")]
         if self.request_body is not None:
             body = self.request_body
             if len(body) > CURL_BODY_CAP:
@@ -151,6 +149,17 @@ class Exchange:
             else:
                 parts += ["--data-binary", _shell_bytes(body)]
         return " ".join(parts)
+
+    def _with_key(self, word: str) -> str:
+        """`word` quoted for a shell, each redacted key read from the environment."""
+        if REDACTED not in word:
+            return shlex.quote(word)
+        escaped = re.sub(r'(["\\$`])', r"\\\1", word)
+
+        def variable(match: re.Match[str]) -> str:
+            return ("${%s}" if match.group(1) else "$%s") % self.key_env
+
+        return '"' + re.sub(re.escape(REDACTED) + r"(?=(\w?))", variable, escaped) + '"'
 
 
 def _codec(charset: str) -> str:
@@ -224,6 +233,8 @@ class Client:
         self.target = target
         self.redact = redactor or Redactor()
         self.redact.add(target.api_key)
+        # As a query string or a cookie carries it, percent-encoded.
+        self.redact.add(quote(str(target.api_key), safe=""))
         self.on_exchange = on_exchange
         self.exchanges: list[Exchange] = []
         self.stats = Stats()
@@ -289,12 +300,16 @@ class Client:
         headers: dict[str, str] | None = None,
         hostile: bool = False,
         exempt: bool = False,
+        query: dict[str, str] | None = None,
     ) -> Exchange:
         """Send one request; transport failures are recorded on the Exchange, not raised.
 
         `exempt` requests (the final restore) are not stopped by the budgets.
+        `query` parameters are appended to the URL (recorded with the key redacted).
         """
         url, path = self.url_for(campaign_id)
+        if query:
+            url += "?" + urlencode(query, quote_via=quote)
         content: bytes | None
         if raw is not None:
             content = raw
@@ -313,10 +328,11 @@ class Client:
             if value != self.target.api_key and resembles_key(value, self.target.api_key):
                 # A near miss of the key (the auth checks send some) is as secret as the key.
                 self.redact.add(value)
+        key, encoded_key = self.target.api_key, quote(str(self.target.api_key), safe="")
         shown_headers = {
             name: (
-                REDACTED
-                if value == self.target.api_key
+                self.redact(value)  # the key redacted inside, e.g. "Bearer [redacted]"
+                if key and (key in value or encoded_key in value)
                 else NEAR_MISS
                 if resembles_key(value, self.target.api_key)
                 else self.redact(value)
@@ -329,7 +345,7 @@ class Client:
             exchange = Exchange(
                 number=self.stats.sent,
                 method=method,
-                url=url,
+                url=self.redact(url),
                 path=path,
                 request_headers=shown_headers,
                 request_body=None if content is None else self.redact.bytes(content),

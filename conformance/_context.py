@@ -87,6 +87,7 @@ class Context:
         api_key: Any = _UNSET,
         headers: dict[str, str] | None = None,
         hostile: bool = False,
+        query: dict[str, str] | None = None,
     ) -> Exchange:
         """PATCH the campaign; a request that gets no answer fails the check."""
         exchange = self.client.send(
@@ -98,6 +99,7 @@ class Context:
             api_key=api_key,
             headers=headers,
             hostile=hostile,
+            query=query,
         )
         if exchange.error is not None:
             raise CheckFailure(

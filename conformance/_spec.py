@@ -189,11 +189,31 @@ def fold(text: str) -> str:
 
 
 def quote_found(spec: Spec, pointer: str, quote: str) -> bool:
-    """Whether `quote` stands at `pointer` (in its text, or in the document's text)."""
-    value = resolve_pointer(spec.document, pointer)
+    """Whether `quote` stands in the value at `pointer`, and nowhere else counts.
+
+    A string value contains the quote (whitespace folded); a number or boolean
+    equals it as YAML writes it (128, true); a list holds an item that is or
+    contains it (an enum value); a mapping has it as one of its keys (a media
+    type, a property name). KeyError when the pointer does not resolve.
+    """
+    return _stands_in(resolve_pointer(spec.document, pointer), quote)
+
+
+def _stands_in(value: Any, quote: str) -> bool:
     if isinstance(value, str):
-        return fold(quote) in fold(value)
-    return fold(quote) in fold(spec.text)
+        return bool(fold(quote)) and fold(quote) in fold(value)
+    if isinstance(value, bool):
+        return quote.strip() == ("true" if value else "false")
+    if isinstance(value, int | float):
+        try:
+            return float(quote) == value
+        except ValueError:
+            return False
+    if isinstance(value, list):
+        return any(_stands_in(item, quote) for item in value if not isinstance(item, list | dict))
+    if isinstance(value, dict):
+        return quote in value
+    return False
 
 
 def _load_errata(path: Path) -> tuple[Erratum, ...]:
@@ -219,6 +239,10 @@ def _load_errata(path: Path) -> tuple[Erratum, ...]:
             )
         except (KeyError, TypeError) as exc:
             raise SpecError(f"{path.name}: malformed erratum {entry!r}: {exc}") from None
+        detector = errata[-1].exercised
+        if detector is not None and detector not in ERRATA_DETECTORS:
+            raise SpecError(f"{path.name}: erratum {errata[-1].id} names an unknown detector "
+                            f"{detector!r} (known: {', '.join(sorted(ERRATA_DETECTORS))})")
     return tuple(errata)
 
 
@@ -266,4 +290,5 @@ ERRATA_DETECTORS: dict[str, Callable[[Any], bool]] = {
     "errors_null": lambda body: isinstance(body, dict)
     and "errors" in body
     and body["errors"] is None,
+    "errors_absent": lambda body: isinstance(body, dict) and "errors" not in body,
 }

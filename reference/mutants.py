@@ -9,6 +9,7 @@ checks of the conformance suite that should notice the fault (ids from
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import re
 import unicodedata
@@ -1287,6 +1288,193 @@ class UnreadableBodyAsEmpty(Rules):
             json.loads(raw)
         except ValueError:
             return {}
+        return super().parse_json(raw)
+
+
+# ===================================================================== hostile-but-legal
+# strings, equivalent HTTP forms, credentials in other channels (errata audit).
+# Their checks are appended to CHECK_IDS here, before the mutants that name them.
+
+CHECK_IDS += (
+    "auth_key_only_in_header",
+    "media_type_variants_accepted",
+    "equivalent_json_forms_accepted",
+    "name_hostile_strings_echoed",
+    "name_control_characters_kept_or_refused",
+)
+
+
+@mutant(
+    "key_accepted_in_query",
+    "the key is also taken from the query parameters api_key, apiKey or X-API-Key",
+    ("auth_key_only_in_header",),
+)
+class KeyAcceptedInQuery(Rules):
+    def api_key(self, request: Request) -> str | None:
+        params = request.query_params
+        return (super().api_key(request) or params.get("api_key") or params.get("apiKey")
+                or params.get("X-API-Key"))
+
+
+@mutant(
+    "key_accepted_as_bearer",
+    "the key is also taken from Authorization: Bearer",
+    ("auth_key_only_in_header",),
+)
+class KeyAcceptedAsBearer(Rules):
+    def api_key(self, request: Request) -> str | None:
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and credentials:
+            return super().api_key(request) or credentials
+        return super().api_key(request)
+
+
+@mutant(
+    "key_accepted_in_cookie",
+    "the key is also taken from a cookie named X-API-Key or api_key",
+    ("auth_key_only_in_header",),
+)
+class KeyAcceptedInCookie(Rules):
+    def api_key(self, request: Request) -> str | None:
+        cookies = request.cookies
+        return super().api_key(request) or cookies.get("X-API-Key") or cookies.get("api_key")
+
+
+class _StoredNameRewritten(Rules):
+    """Stores (and echoes) campaignName as `stored` rewrites it."""
+
+    def stored(self, name: str) -> str:
+        return name
+
+    def clean_campaign_name(self, value: Any) -> str:
+        return self.stored(super().clean_campaign_name(value))
+
+
+@mutant(
+    "name_html_escaped",
+    "campaignName is stored HTML-escaped (< as &lt;, quotes as &quot;)",
+    ("name_hostile_strings_echoed",),
+)
+class NameHtmlEscaped(_StoredNameRewritten):
+    def stored(self, name: str) -> str:
+        return html.escape(name)
+
+
+@mutant(
+    "name_normalised_nfc",
+    "campaignName is stored in Unicode normalisation form C (e + U+0301 becomes é)",
+    ("name_hostile_strings_echoed",),
+)
+class NameNormalisedNfc(_StoredNameRewritten):
+    def stored(self, name: str) -> str:
+        return unicodedata.normalize("NFC", name)
+
+
+@mutant(
+    "name_format_characters_stripped",
+    "invisible format characters (zero-width joiner, RLM, BOM) are dropped from campaignName",
+    ("name_hostile_strings_echoed",),
+)
+class NameFormatCharactersStripped(_StoredNameRewritten):
+    def stored(self, name: str) -> str:
+        return "".join(c for c in name if unicodedata.category(c) != "Cf")
+
+
+@mutant(
+    "name_astral_replaced",
+    "characters beyond U+FFFF in campaignName become U+FFFD (a three-byte UTF-8 store)",
+    ("name_hostile_strings_echoed",),
+)
+class NameAstralReplaced(_StoredNameRewritten):
+    def stored(self, name: str) -> str:
+        return "".join(c if ord(c) <= 0xFFFF else "\ufffd" for c in name)
+
+
+@mutant(
+    "name_quotes_doubled",
+    "single quotes in campaignName are stored doubled (naive SQL escaping)",
+    ("name_hostile_strings_echoed",),
+)
+class NameQuotesDoubled(_StoredNameRewritten):
+    def stored(self, name: str) -> str:
+        return name.replace("'", "''")
+
+
+@mutant(
+    "name_backslashes_stripped",
+    "backslashes are removed from campaignName (an unescaping step run once too often)",
+    ("name_hostile_strings_echoed",),
+)
+class NameBackslashesStripped(_StoredNameRewritten):
+    def stored(self, name: str) -> str:
+        return name.replace("\\", "")
+
+
+@mutant(
+    "name_control_characters_stripped",
+    "control characters are silently dropped from campaignName (200, name changed)",
+    ("name_control_characters_kept_or_refused",),
+)
+class NameControlCharactersStripped(_StoredNameRewritten):
+    def stored(self, name: str) -> str:
+        return "".join(c for c in name if unicodedata.category(c) != "Cc")
+
+
+@mutant(
+    "content_type_exact_match",
+    "only the exact Content-Type 'application/json' is accepted (a charset or capitals: 400)",
+    ("media_type_variants_accepted",),
+)
+class ContentTypeExactMatch(Rules):
+    def check_content_type(self, content_type: str | None) -> None:
+        if content_type != "application/json":
+            raise self.body_error("Content-Type must be application/json")
+
+
+@mutant(
+    "content_type_case_sensitive",
+    "the media type is compared case-sensitively (parameters are allowed)",
+    ("media_type_variants_accepted",),
+)
+class ContentTypeCaseSensitive(Rules):
+    def check_content_type(self, content_type: str | None) -> None:
+        if (content_type or "").split(";", 1)[0].strip() != "application/json":
+            raise self.body_error("Content-Type must be application/json")
+
+
+@mutant(
+    "json_whitespace_refused",
+    "a body with tabs or line breaks between tokens is refused as malformed",
+    ("equivalent_json_forms_accepted",),
+)
+class JsonWhitespaceRefused(Rules):
+    def parse_json(self, raw: bytes) -> dict[str, Any]:
+        if re.search(rb"[\t\r\n]", raw):
+            raise self.body_error("Request body is not valid JSON")
+        return super().parse_json(raw)
+
+
+@mutant(
+    "json_unicode_escapes_refused",
+    "a body holding a \\u escape is refused (a filter against escaped payloads)",
+    ("equivalent_json_forms_accepted", "name_hostile_strings_echoed"),
+)
+class JsonUnicodeEscapesRefused(Rules):
+    def parse_json(self, raw: bytes) -> dict[str, Any]:
+        if b"\\u" in raw:
+            raise self.body_error("Request body holds escaped characters")
+        return super().parse_json(raw)
+
+
+@mutant(
+    "json_solidus_escape_refused",
+    "the legal escape \\/ is refused as malformed JSON",
+    ("equivalent_json_forms_accepted",),
+)
+class JsonSolidusEscapeRefused(Rules):
+    def parse_json(self, raw: bytes) -> dict[str, Any]:
+        if re.search(rb"(?<!\\)(?:\\\\)*\\/", raw):
+            raise self.body_error("Request body is not valid JSON")
         return super().parse_json(raw)
 
 

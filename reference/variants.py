@@ -14,6 +14,7 @@ uvicorn options (``server``), from reference/_transport.py.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -21,7 +22,7 @@ from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ._rules import ApiError, Rules, format_instant
+from ._rules import ApiError, Invalid, Rules, format_instant
 from ._transport import Chunked, Compressed, ConnectionClose, Latency, RateLimited, Wrap, wrapped_by
 from ._world import Account, Campaign
 
@@ -328,3 +329,29 @@ class RateLimitedNowAndThen(Rules):
 @variant("slow_responses", "every response 100 ms late", wrap=wrapped_by(Latency, seconds=0.1))
 class SlowResponses(Rules):
     pass
+
+
+# ===================================================================== errata audit
+# The other side of errata found by the audit of every schema the operation
+# reaches (spec/errata.yaml).
+
+
+@variant("errors_absent_when_empty",
+         "the errors property is left out when there are none (erratum errors-presence)")
+class ErrorsAbsentWhenEmpty(Rules):
+    def render_campaign(self, campaign: Campaign) -> dict[str, Any]:
+        body = super().render_campaign(campaign)
+        if not body["errors"]:
+            del body["errors"]
+        return body
+
+
+@variant("control_characters_refused",
+         "a campaignName holding a control character is refused with 400 "
+         "(erratum campaign-name-control-characters)")
+class ControlCharactersRefused(Rules):
+    def clean_campaign_name(self, value: Any) -> str:
+        name = super().clean_campaign_name(value)
+        if any(unicodedata.category(c) == "Cc" for c in name):
+            raise Invalid("must not hold control characters")
+        return name

@@ -5,7 +5,8 @@ Valid values (:func:`campaign_names`, :func:`e164_numbers`,
 (:func:`update_bodies`), bodies breaking exactly one rule of the contract
 (:func:`invalid_bodies`, with the rules and their allowed statuses in
 :data:`RULES`), and raw payloads no server should answer with a 5xx
-(:func:`hostile_payloads`).
+(:func:`hostile_payloads`), hostile-but-legal names and the equivalent ways
+JSON writes one value (:func:`hostile_names`, :func:`json_encodings`).
 
 Every bound and pattern is read from the contract model
 (``conformance._contract``): a strategy takes its bounds as keyword
@@ -27,9 +28,12 @@ from ._names import campaign_names
 from ._phones import e164_numbers, invalid_e164_numbers
 from ._raw import RawBody
 from ._schedules import Schedule, past_schedules, schedules
+from ._text import CONTROL_CHARACTERS, HOSTILE_TEXTS, hostile_names, json_encodings
 from ._zones import time_zones
 
 __all__ = [
+    "CONTROL_CHARACTERS",
+    "HOSTILE_TEXTS",
     "RULES",
     "UNKNOWN_PROPERTY",
     "InvalidBody",
@@ -39,9 +43,11 @@ __all__ = [
     "concurrent_calls",
     "dynamic_variables",
     "e164_numbers",
+    "hostile_names",
     "hostile_payloads",
     "invalid_bodies",
     "invalid_e164_numbers",
+    "json_encodings",
     "past_schedules",
     "schedules",
     "time_zones",

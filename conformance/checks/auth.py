@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import quote
+
 from .._catalogue import MUST, SHOULD, Cite, check
 from .._client import Exchange
 from .._context import Context
-from ._probing import changed_fields
+from ._probing import changed_fields, expect_unchanged, visible_change
 
 SECURITY = Cite(
     "/components/securitySchemes/apiKeyAuth/description",
@@ -175,3 +178,51 @@ def api_key_not_echoed(ctx: Context) -> None:
     ctx.patch({"sipPhoneNumber": "not a number"})
     judge_each(ctx, verdict, expected="no response echoes X-API-Key",
                title="a response echoes the API key", hostile=True)
+
+
+# ---------------------------------------------------------------- other channels
+
+IN_HEADER = Cite("/components/securitySchemes/apiKeyAuth/in", "header")
+KEY_HEADER_ONLY = Cite("/tags/12/description",
+                       "Each key must be included in the X-API-Key request header.")
+
+
+def other_channels(key: str) -> list[tuple[str, dict[str, Any]]]:
+    """Ways to offer the key other than the X-API-Key header: (what, patch arguments)."""
+    channels: list[tuple[str, dict[str, Any]]] = [
+        (f"the key in the query parameter {name}", {"query": {name: key}})
+        for name in ("api_key", "apiKey", "X-API-Key", "x-api-key", "key", "token")
+    ]
+    for scheme in ("Bearer", "ApiKey", "Api-Key", "Token"):
+        channels.append((f"the key as Authorization: {scheme}",
+                         {"headers": {"Authorization": f"{scheme} {key}"}}))
+    channels.append(("the key as the whole Authorization header",
+                     {"headers": {"Authorization": key}}))
+    for cookie in ("X-API-Key", "api_key", "apiKey"):
+        channels.append((f"the key in a cookie named {cookie}",
+                         {"headers": {"Cookie": f"{cookie}={quote(key, safe='')}"}}))
+    return channels
+
+
+@check(
+    id="auth_key_only_in_header",
+    level=MUST,
+    area="auth",
+    cites=[IN_HEADER, KEY_HEADER_ONLY, UNAUTHORIZED],
+)
+def auth_key_only_in_header(ctx: Context) -> None:
+    """The key offered anywhere but the X-API-Key header is answered 401.
+
+    The security scheme is an API key in the header X-API-Key. Without that
+    header, sends a valid concurrentCalls change with the real key in query
+    parameters (api_key, apiKey, X-API-Key ...), in Authorization (Bearer,
+    ApiKey, Token, bare) and in cookies; each must be 401 and the campaign
+    must not change. (Basic is not tried: its encoded key could not be
+    redacted from the record.)
+    """
+    before = ctx.state()
+    change = visible_change(before)
+    for what, channel in other_channels(str(ctx.target.api_key)):
+        exchange = ctx.patch(change, api_key=None, **channel)
+        ctx.expect_rejected(exchange, {401}, sent=f"{what}, no X-API-Key header")
+    expect_unchanged(ctx, before, what="keys offered outside the X-API-Key header")

@@ -7,9 +7,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from strategies import UNKNOWN_PROPERTY, RawBody
+from strategies import UNKNOWN_PROPERTY, RawBody, json_encodings
 
 from .._catalogue import MUST, SHOULD, Cite, check
+from .._client import Exchange
 from .._context import Context
 from ._probing import (
     Case,
@@ -20,6 +21,7 @@ from ._probing import (
     invalid_cases,
     refuse_all,
     refuse_generated,
+    send,
     visible_change,
 )
 
@@ -28,7 +30,7 @@ _OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
 
 MEDIA_TYPE = Cite(f"{_OPERATION}/requestBody/content", "application/json")
 OBJECT = Cite(f"{_SCHEMA}/type", "object")
-REQUIRED = Cite(f"{_OPERATION}/requestBody/required", "required: true")
+REQUIRED = Cite(f"{_OPERATION}/requestBody/required", "true")
 PARTIAL = Cite(
     f"{_OPERATION}/description",
     "Only fields provided in the request body are updated — omitted fields remain unchanged.",
@@ -327,3 +329,82 @@ def field_types_enforced(ctx: Context) -> None:
     refuse_all(ctx, cases, {400})
     refuse_generated(ctx, invalid_cases(ctx, "field_types_enforced"))
     expect_unchanged(ctx, before, what="bodies with fields of the wrong type")
+
+
+# ---------------------------------------------------------------- equivalent HTTP forms
+
+# Content-Type values that name application/json as RFC 9110 (section 8.3.1:
+# type and subtype are case-insensitive, parameters may follow) and RFC 8259
+# (no charset parameter is defined; "adding one really has no effect on
+# compliant recipients") allow.
+EQUIVALENT_MEDIA_TYPES = (
+    "application/json; charset=utf-8",
+    "application/json;charset=UTF-8",
+    "application/json; charset=\"utf-8\"",
+    "Application/JSON",
+    "APPLICATION/JSON; CHARSET=UTF-8",
+)
+
+
+def _shows_change(ctx: Context, exchange: Exchange, change: dict[str, Any], *, what: str) -> None:
+    """A 200 whose body shows every field of `change` as sent."""
+    body = ctx.expect_ok(exchange, sent=what)
+    wrong = {k: body.get(k, "(absent)") for k, v in change.items() if body.get(k) != v}
+    if wrong:
+        ctx.fail(
+            ", ".join(f"{k} {ascii(v)}" for k, v in wrong.items()),
+            expected=", ".join(f"{k} {ascii(v)}" for k, v in change.items() if k in wrong),
+            exchange=exchange,
+            title=f"{what}: accepted, but the change is not shown",
+        )
+
+
+@check(
+    id="media_type_variants_accepted",
+    level=MUST,
+    area="body",
+    cites=[MEDIA_TYPE],
+)
+def media_type_variants_accepted(ctx: Context) -> None:
+    """application/json with a charset or in other letter case is accepted.
+
+    Media types are case-insensitive and take parameters (RFC 9110, section
+    8.3.1); a charset on application/json changes nothing (RFC 8259). Sends
+    a valid concurrentCalls change under Content-Type values such as
+    "application/json; charset=utf-8" and "APPLICATION/JSON": each must be
+    200 and show the change.
+    """
+    before = ctx.state()
+    for media_type in EQUIVALENT_MEDIA_TYPES:
+        change = visible_change(before)
+        exchange = ctx.patch(change, content_type=media_type)
+        _shows_change(ctx, exchange, change, what=f"a valid update as {media_type}")
+        before = {**before, **change}
+
+
+@check(
+    id="equivalent_json_forms_accepted",
+    level=MUST,
+    area="body",
+    cites=[MEDIA_TYPE, PARTIAL],
+)
+def equivalent_json_forms_accepted(ctx: Context) -> None:
+    """A JSON body means the same however RFC 8259 lets it be written.
+
+    Sends one valid update (a fresh name with non-ASCII, astral and "/"
+    characters, and a concurrentCalls change) compact, with insignificant
+    whitespace around every token, with non-ASCII as \\u escapes, with
+    every character of keys and strings escaped, and with \\/ for the
+    solidus: each must be 200 and show the update.
+    """
+    state = ctx.state()
+
+    def next_change() -> dict[str, Any]:
+        return {"campaignName": fresh_name(ctx, "Façade/Ü 😀"), **visible_change(state)}
+
+    change = next_change()
+    for index in range(len(json_encodings(value=change))):
+        form, raw = json_encodings(value=change)[index]
+        _shows_change(ctx, send(ctx, raw), change, what=f"a valid update written as {form}")
+        state = {**state, **change}
+        change = next_change()

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from strategies import campaign_names
+from strategies import (
+    CONTROL_CHARACTERS,
+    HOSTILE_TEXTS,
+    RawBody,
+    campaign_names,
+    hostile_names,
+    json_encodings,
+)
 
-from .._catalogue import MUST, Cite, check
+from .._catalogue import MUST, SHOULD, Cite, check
+from .._client import Exchange
 from .._context import Context
 from ._probing import (
     alone_and_beside,
@@ -13,6 +21,7 @@ from ._probing import (
     invalid_cases,
     refuse_all,
     refuse_generated,
+    send,
     unique_suffix,
 )
 
@@ -59,13 +68,21 @@ def _of_length(stem: str, filler: str, size: int) -> str:
     return name[:size]
 
 
-def _echo(ctx: Context, name: str, *, what: str) -> None:
-    body = ctx.expect_ok(ctx.patch({"campaignName": name}), sent=what)
+def _echo(ctx: Context, name: str, *, what: str, raw: RawBody | None = None) -> None:
+    """Send the name (as JSON, or as `raw` bytes that encode it): 200 and echoed exactly."""
+    exchange = ctx.patch({"campaignName": name}) if raw is None else send(ctx, raw)
+    _expect_echo(ctx, exchange, name, what=what)
+
+
+def _expect_echo(ctx: Context, exchange: Exchange, name: str, *, what: str) -> None:
+    """A 200 whose campaignName is `name`, code point for code point."""
+    body = ctx.expect_ok(exchange, sent=what)
     if body.get("campaignName") != name:
+        # ascii(): two names that print alike (é and e + U+0301) must read differently.
         ctx.fail(
-            f"campaignName {body.get('campaignName')!r}",
-            expected=f"campaignName {name!r} exactly, as sent",
-            exchange=ctx.client.exchanges[-1],
+            f"campaignName {ascii(body.get('campaignName'))}",
+            expected=f"campaignName {ascii(name)} exactly, as sent",
+            exchange=exchange,
             title=f"{what}: accepted, but the response names it differently",
         )
 
@@ -213,3 +230,67 @@ def foreign_name_is_not_conflict(ctx: Context) -> None:
     if foreign == ctx.fixtures.taken_campaign_name:
         ctx.not_exercised("foreign_campaign_name is also taken in this account")
     _echo(ctx, foreign, what="the campaignName of another account's campaign")
+
+
+# ---------------------------------------------------------------- hostile-but-legal names
+
+STRING = Cite(f"{_NAME}/type", "string")
+DISPLAY_NAME = Cite(f"{_NAME}/description", "Display name for this campaign.")
+
+
+def _suffixed(ctx: Context, text: str) -> str:
+    """`text` made unique in the run, within the length bound."""
+    suffix = f" #{unique_suffix()}"
+    return text[: name_bounds(ctx)[1] - len(suffix)].rstrip() + suffix
+
+
+@check(
+    id="name_hostile_strings_echoed",
+    level=MUST,
+    area="campaignName",
+    cites=[STRING, RETURNS_UPDATED, MAX_LENGTH],
+)
+def name_hostile_strings_echoed(ctx: Context) -> None:
+    """Printable text of any kind is stored and echoed code point for point.
+
+    Sends names with combining marks, right-to-left text, astral-plane
+    letters and emoji joined by zero-width joiners, quotes, backslashes,
+    HTML-, SQL- and template-looking text; then one of them written with
+    every character as a \\u escape, with non-ASCII escaped, and raw; then
+    generated mixes. Each must be 200 with campaignName exactly as sent
+    (erratum campaign-name-control-characters).
+    """
+    for kind, text in HOSTILE_TEXTS:
+        _echo(ctx, _suffixed(ctx, text), what=f"a campaignName of {kind}")
+    name = _suffixed(ctx, "".join(text for _, text in HOSTILE_TEXTS[:6:2]))
+    for form, raw in json_encodings(value={"campaignName": name}):
+        _echo(ctx, name, what=f"a campaignName of mixed scripts and emoji ({form})", raw=raw)
+
+    @ctx.given(hostile_names(max_size=name_bounds(ctx)[1] - 8))
+    def generated(text: str) -> None:
+        _echo(ctx, _suffixed(ctx, text), what="a campaignName of hostile-but-legal pieces")
+
+    generated()
+
+
+@check(
+    id="name_control_characters_kept_or_refused",
+    level=SHOULD,
+    area="campaignName",
+    cites=[STRING, DISPLAY_NAME, BAD_REQUEST],
+)
+def name_control_characters_kept_or_refused(ctx: Context) -> None:
+    """A name with a control character is refused (400) or kept exactly.
+
+    The schema allows control characters, a display name hardly needs them
+    (erratum campaign-name-control-characters). Sends names holding U+0000,
+    tab, line feed, carriage return, escape, delete and next line (escaped
+    as JSON requires): each answer is 400, or 200 echoing the name exactly.
+    """
+    for kind, char in CONTROL_CHARACTERS:
+        name = _suffixed(ctx, f"Line{char}Break")
+        what = f"a campaignName holding {kind}"
+        exchange = ctx.patch({"campaignName": name})
+        ctx.expect_status(exchange, {200, 400}, sent=what)
+        if exchange.status == 200:
+            _expect_echo(ctx, exchange, name, what=what)

@@ -12,10 +12,11 @@ import re
 from typing import Any
 
 import pytest
+import yaml
 
 from conformance._catalogue import AREAS, MUST, SHOULD, Check, load_catalogue
 from conformance._cli import main
-from conformance._spec import Erratum, load_spec, quote_found, resolve_pointer
+from conformance._spec import Erratum, fold, load_spec, quote_found, resolve_pointer
 from reference import CHECK_IDS, MUTANTS
 
 SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
@@ -109,6 +110,40 @@ def test_every_erratum_quotes_both_sides(erratum: Erratum) -> None:
         assert quote_found(SPEC, side.pointer, side.quote), (
             f"{erratum.id}: {side.quote!r} is not found at {side.pointer}"
         )
+
+
+def _wrong_pointers(pointer: str) -> list[str]:
+    """The same keyword of another field, then nodes about something else entirely."""
+    moved = []
+    for field, other in (("campaignName", "agentId"), ("agentId", "campaignName"),
+                         ("scheduledDate", "scheduledTime"), ("scheduledTime", "scheduledDate"),
+                         ("concurrentCalls", "isScheduled"), ("isScheduled", "concurrentCalls")):
+        if f"/properties/{field}/" in pointer:
+            moved.append(pointer.replace(f"/properties/{field}/", f"/properties/{other}/"))
+    return [*moved, "/components/schemas/AgentResponse/description", "/info/description"]
+
+
+_CITED = sorted(
+    {(c.pointer, c.quote) for check in CHECKS for c in check.cites}
+    | {(s.pointer, s.quote) for erratum in SPEC.errata for s in erratum.sides}
+)
+
+
+@pytest.mark.parametrize(("pointer", "quote"), _CITED)
+def test_a_quote_moved_to_a_wrong_pointer_is_refused(pointer: str, quote: str) -> None:
+    """The strict rule can fail: a quote the document holds is refused at another node."""
+    assert fold(quote) in fold(SPEC.text), f"{quote!r} is nowhere in the document"
+    assert quote_found(SPEC, pointer, quote)
+    wrong = []
+    for candidate in _wrong_pointers(pointer):
+        try:
+            value = resolve_pointer(SPEC.document, candidate)
+        except KeyError:
+            continue
+        if fold(quote) not in fold(yaml.safe_dump(value, allow_unicode=True)):
+            wrong.append(candidate)
+    assert wrong, f"no node to move {quote!r} to"
+    assert not quote_found(SPEC, wrong[0], quote), f"{quote!r} accepted at {wrong[0]}"
 
 
 def test_erratum_ids_are_unique() -> None:

@@ -15,11 +15,14 @@ import pytest
 import yaml
 
 from conformance._spec import (
+    ERRATA_DETECTORS,
     OPERATION_POINTER,
     SPEC_DIR,
     Problem,
     Spec,
+    SpecError,
     load_spec,
+    quote_found,
     resolve_pointer,
 )
 from reference import create_app, load_world
@@ -177,3 +180,69 @@ def test_an_error_with_a_timestamp_that_is_not_a_date_time_is_rejected(
 def test_an_error_body_with_wrongly_typed_fields_is_rejected(spec: Spec) -> None:
     problems = validate(spec, status=404, body={"status": "Not Found", "timestamp": 3})
     assert problems
+
+
+# ---------------------------------------------------------------- quotes at their pointer
+
+_NAME = f"{SCHEMAS}/UpdateCampaignRequest/properties/campaignName"
+_AGENT = f"{SCHEMAS}/UpdateCampaignRequest/properties/agentId"
+
+
+@pytest.mark.parametrize(
+    ("pointer", "quote", "found"),
+    [
+        pytest.param(f"{_NAME}/description", "Must be unique within your account.", True,
+                     id="a sentence of the description"),
+        pytest.param(f"{_NAME}/description", "Must be unique within your account. Used", False,
+                     id="words the description does not hold in that order"),
+        pytest.param(f"{_AGENT}/description", "Must be unique within your account.", False,
+                     id="a sentence of another field's description"),
+        pytest.param(f"{_NAME}/maxLength", "128", True, id="a number equal to the quote"),
+        pytest.param(f"{_AGENT}/maxLength", "128", False, id="a number the document has elsewhere"),
+        pytest.param(f"{_NAME}/maxLength", "12", False, id="a number that only starts the same"),
+        pytest.param(f"{OPERATION_POINTER}/requestBody/required", "true", True,
+                     id="a boolean as YAML writes it"),
+        pytest.param(f"{OPERATION_POINTER}/requestBody/required", "required: true", False,
+                     id="a boolean quoted with its key"),
+        pytest.param(f"{SCHEMAS}/CampaignResponse/properties/campaignStatus/enum", "paused", True,
+                     id="an enum value"),
+        pytest.param(f"{SCHEMAS}/CampaignResponse/properties/campaignStatus/enum", "Live", False,
+                     id="another enum's value"),
+        pytest.param(f"{OPERATION_POINTER}/requestBody/content", "application/json", True,
+                     id="a key of a mapping"),
+        pytest.param(f"{OPERATION_POINTER}/requestBody/content", "text/plain", False,
+                     id="a key the mapping lacks"),
+        pytest.param(f"{_NAME}/description", "", False, id="an empty quote"),
+    ],
+)
+def test_a_quote_counts_only_in_the_value_at_its_pointer(
+    spec: Spec, pointer: str, quote: str, found: bool
+) -> None:
+    assert quote_found(spec, pointer, quote) is found
+
+
+def test_a_quote_at_a_pointer_that_does_not_resolve_raises(spec: Spec) -> None:
+    with pytest.raises(KeyError):
+        quote_found(spec, f"{_NAME}/pattern", "128")
+
+
+def test_an_erratum_naming_an_unknown_detector_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "openapi.yaml").write_bytes((SPEC_DIR / "openapi.yaml").read_bytes())
+    errata = yaml.safe_load((SPEC_DIR / "errata.yaml").read_text(encoding="utf-8"))
+    errata[0]["exercised"] = "no_such_detector"
+    (tmp_path / "errata.yaml").write_text(yaml.safe_dump(errata), encoding="utf-8")
+    with pytest.raises(SpecError, match="unknown detector 'no_such_detector'"):
+        load_spec(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("detector", "body", "seen"),
+    [
+        ("errors_absent", {"campaignId": "c"}, True),
+        ("errors_absent", {"campaignId": "c", "errors": []}, False),
+        ("errors_null", {"errors": None}, True),
+        ("errors_null", {"errors": []}, False),
+    ],
+)
+def test_errata_detectors_tell_the_side_taken(detector: str, body: Any, seen: bool) -> None:
+    assert ERRATA_DETECTORS[detector](body) is seen

@@ -36,6 +36,8 @@ error_path_is_request_path validation_errors_name_fields no_server_errors every_
 fuzzed_valid_requests_conform fuzzed_invalid_requests_rejected
 foreign_name_is_not_conflict outbound_disabled_number_rejected
 histories_follow_the_model concurrent_updates_all_applied concurrent_identical_updates_agree
+auth_key_only_in_header media_type_variants_accepted equivalent_json_forms_accepted
+name_hostile_strings_echoed name_control_characters_kept_or_refused
 """.split()
 
 
@@ -92,6 +94,9 @@ class Step:
     key: str | None = "primary"
     raw: bytes | None = None
     content_type: str | None = "application/json"
+    # "{key}" in these stands for the primary key.
+    headers: dict[str, str] = field(default_factory=dict)
+    query: str = ""
 
 
 def P(*steps: Step) -> tuple[Step, ...]:
@@ -212,6 +217,21 @@ PROBES: dict[str, tuple[Step, ...]] = {
     "wrong_types_ignored": body({"concurrentCalls": "5"}),
     "scheduled_flag_as_string": body({}),
     "unreadable_body_as_empty": body(None, raw=b"{not json"),
+    "key_accepted_in_query": body({}, key=None, query="api_key={key}"),
+    "key_accepted_as_bearer": body({}, key=None, headers={"Authorization": "Bearer {key}"}),
+    "key_accepted_in_cookie": body({}, key=None, headers={"Cookie": "X-API-Key={key}"}),
+    "name_html_escaped": body({"campaignName": "<b>Q4 & Co</b>"}),
+    "name_normalised_nfc": body({"campaignName": "Cafe\u0301"}),
+    "name_format_characters_stripped": body({"campaignName": "Out\u200dreach"}),
+    "name_astral_replaced": body({"campaignName": "Calls \U0001f4de"}),
+    "name_quotes_doubled": body({"campaignName": "O'Brien"}),
+    "name_backslashes_stripped": body({"campaignName": "C:\\q4"}),
+    "name_control_characters_stripped": body({"campaignName": "Line\x00Break"}),
+    "content_type_exact_match": P(Step(raw=b"{}", content_type="application/json; charset=utf-8")),
+    "content_type_case_sensitive": P(Step(raw=b"{}", content_type="Application/JSON")),
+    "json_whitespace_refused": P(Step(raw=b'{\n\t"concurrentCalls": 3\n}')),
+    "json_unicode_escapes_refused": P(Step(raw=b'{"campaignName": "\\u00e9t\\u00e9"}')),
+    "json_solidus_escape_refused": P(Step(raw=b'{"campaignName": "a\\/b"}')),
 }
 
 PROBE_TIMEOUT = 1.0
@@ -225,11 +245,13 @@ def run(rules: type[Rules], steps: tuple[Step, ...]) -> tuple[Any, ...]:
         for step in steps:
             raw = step.raw if step.raw is not None else json.dumps(step.body).encode()
             try:
+                query = "?" + step.query.format(key=client.key) if step.query else ""
                 response = client.patch(
                     raw=raw,
-                    campaign=step.campaign,
+                    campaign=step.campaign + query,
                     key=step.key,
                     content_type=step.content_type,
+                    headers={k: v.format(key=client.key) for k, v in step.headers.items()},
                     timeout=PROBE_TIMEOUT,
                 )
             except TimeoutError:

@@ -5,6 +5,8 @@ import inspect
 import strategies
 
 EXPECTED = {
+    "CONTROL_CHARACTERS",
+    "HOSTILE_TEXTS",
     "RULES",
     "UNKNOWN_PROPERTY",
     "InvalidBody",
@@ -14,9 +16,11 @@ EXPECTED = {
     "concurrent_calls",
     "dynamic_variables",
     "e164_numbers",
+    "hostile_names",
     "hostile_payloads",
     "invalid_bodies",
     "invalid_e164_numbers",
+    "json_encodings",
     "past_schedules",
     "schedules",
     "time_zones",
@@ -41,5 +45,6 @@ def test_public_callables_are_documented_and_keyword_only():
 
 
 def test_modules_say_what_they_make():
-    for module in ("_bodies", "_hostile", "_names", "_phones", "_raw", "_schedules", "_zones"):
+    for module in ("_bodies", "_hostile", "_names", "_phones", "_raw", "_schedules", "_text",
+                   "_zones"):
         assert getattr(strategies, module).__doc__, module
