@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from . import __version__
 from ._catalogue import Check, CheckFailure
 from ._client import BudgetExhausted, Client, Exchange, Redactor
+from ._clock import TargetClock
 from ._context import Context, Profile
 from ._spec import ERRATA_DETECTORS, Spec
 from ._target import Target
@@ -47,6 +49,7 @@ class Run:
     original: dict[str, Any] | None = None
     restore_note: str = "not attempted"
     started: float = field(default_factory=time.monotonic)
+    clock: TargetClock = field(default_factory=TargetClock)
     client: Client = field(init=False)
 
     def __post_init__(self) -> None:
@@ -57,6 +60,8 @@ class Run:
     def open(self) -> None:
         """Check the target answers, and record the campaign as it was found."""
         exchange = self.client.send("PATCH", self.target.fixtures.campaign_id, body={})
+        self.clock.observe_exchange(exchange.response_headers.get("date"), exchange.elapsed,
+                                    answered=exchange.status is not None)
         if exchange.error is not None and exchange.error.startswith("connection failed"):
             raise RunAborted(f"target {self.target.base_url} is unreachable: {exchange.error}")
         if exchange.status == 200:
@@ -77,7 +82,7 @@ class Run:
         if self.original is None:
             self.restore_note = "skipped: the campaign's state could not be read at the start"
             return
-        body = restore_body(self.original)
+        body = restore_body(self.original, now=self.clock.now())
         if not body:
             self.restore_note = "nothing to restore"
             return
@@ -99,6 +104,7 @@ class Run:
             seed=self.seed,
             level=self.level,
             check=check,
+            clock=self.clock,
         )
 
     def execute(self, check: Check) -> None:
@@ -189,8 +195,9 @@ class Run:
         }
 
 
-def restore_body(state: dict[str, Any]) -> dict[str, Any]:
-    """The update that puts a campaign back to `state` (a 200 body)."""
+def restore_body(state: dict[str, Any], *, now: datetime) -> dict[str, Any]:
+    """The update that puts a campaign back to `state` (a 200 body); a schedule
+    only if it is still after `now` (the target's clock)."""
     body: dict[str, Any] = {}
     if isinstance(state.get("campaignName"), str) and state["campaignName"]:
         body["campaignName"] = state["campaignName"]
@@ -205,13 +212,11 @@ def restore_body(state: dict[str, Any]) -> dict[str, Any]:
         body["concurrentCalls"] = calls
     schedule = state.get("scheduledDate")
     if state.get("scheduled") is True and isinstance(schedule, str):
-        from datetime import UTC, datetime
-
         try:
             instant = datetime.fromisoformat(schedule.replace("Z", "+00:00")).astimezone(UTC)
         except ValueError:
             instant = None
-        if instant is not None and instant > datetime.now(UTC):
+        if instant is not None and instant > now:
             body.update(
                 isScheduled=True,
                 scheduledDate=instant.strftime("%Y-%m-%d"),

@@ -22,7 +22,7 @@ from ._hostile import hostile_payloads
 from ._names import campaign_names
 from ._phones import e164_numbers, invalid_e164_numbers
 from ._raw import RawBody
-from ._schedules import Schedule, past_schedules, schedules
+from ._schedules import Schedule, past_schedules, schedule_earlier_today, schedules
 from ._zones import time_zones
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "invalid_bodies",
     "invalid_e164_numbers",
     "past_schedules",
+    "schedule_earlier_today",
     "schedules",
     "time_zones",
     "update_bodies",

@@ -189,7 +189,7 @@ def fuzz(ctx: Context, mode: str, judge: Any) -> None:
     try:
         generated()
     finally:
-        restore = restore_body(before)
+        restore = restore_body(before, now=ctx.now())
         if restore:
             ctx.patch(restore)
     if not sent:

@@ -19,6 +19,7 @@ EXPECTED = {
     "invalid_bodies",
     "invalid_e164_numbers",
     "past_schedules",
+    "schedule_earlier_today",
     "schedules",
     "time_zones",
     "update_bodies",
