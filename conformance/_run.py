@@ -175,6 +175,7 @@ class Run:
             },
             "wall_seconds": round(time.monotonic() - self.started, 3),
             "restore": self.restore_note,
+            "clock": self.clock.describe(),
             "errata_exercised": self.errata_exercised(),
             "checks": [
                 {

@@ -346,6 +346,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if run.aborted:
         tr.write_line(f"RUN ABORTED: {run.redact(run.aborted)}", red=True)
     tr.write_line(f"campaign restore: {run.restore_note}")
+    tr.write_line(f"time judged by: {run.clock.describe()}")
     tr.write_line(f"reproduce this run: --seed {run.seed}")
     tr.write_line(_verdict(run), bold=True,
                   **{"red" if "NOT" in _verdict(run) or run.aborted else "green": True})

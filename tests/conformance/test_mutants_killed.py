@@ -88,3 +88,5 @@ def test_the_reference_passes_the_time_checks_with_its_clock_pinned(
     run = pinned_runs[("reference", PINNED[0])]
     assert run.code == 0, run.explain()
     assert run.outcomes() == dict.fromkeys(NOW_CHECKS, "passed"), run.explain()
+    # Judged by the server's pinned clock, read from its Date header, not by ours.
+    assert run.summary is not None and "behind ours" in run.summary["clock"], run.summary
