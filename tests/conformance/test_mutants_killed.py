@@ -29,11 +29,13 @@ NOW_CHECKS = ("past_schedule_rejected", "past_time_today_rejected", "future_sche
 FUTURE_MUTANTS = ("schedule_today_by_utc_date",)
 
 
-def argv_for(name: str, now: str | None = None) -> list[str]:
+# Every kill is judged with the server's clock pinned, never at the hour the tests run.
+NOON = "2026-03-08T12:00:00Z"
+
+
+def argv_for(name: str, now: str = NOON) -> list[str]:
     killed_by = MUTANTS[name].killed_by
-    argv = ["run", "--mutant", name, "--no-allure", "--seed", str(SEED)]
-    if now is not None:
-        argv += ["--now", now]
+    argv = ["run", "--mutant", name, "--no-allure", "--seed", str(SEED), "--now", now]
     for check_id in killed_by:
         argv += ["--check", check_id]
     if any(c in CATALOGUE and CATALOGUE[c].level == SHOULD for c in killed_by):
