@@ -56,15 +56,19 @@ CONFORMANT = {"reference": Rules} | {f"variant {n}": v.rules for n, v in sorted(
 class InProcess(httpx.BaseTransport):
     """A synchronous httpx transport over an ASGI app (no socket, no thread)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, dated: bool = True) -> None:
         self._asgi = httpx.ASGITransport(app=app)
         self._loop = asyncio.new_event_loop()
+        self._dated = dated
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         async def answer() -> httpx.Response:
             response = await self._asgi.handle_async_request(request)
             body = b"".join([chunk async for chunk in response.stream])  # type: ignore[union-attr]
-            return httpx.Response(response.status_code, headers=response.headers,
+            headers = httpx.Headers(response.headers)
+            if not self._dated:
+                del headers["date"]
+            return httpx.Response(response.status_code, headers=headers,
                                   stream=httpx.ByteStream(body))
 
         return self._loop.run_until_complete(answer())
@@ -79,9 +83,12 @@ class InProcess(httpx.BaseTransport):
 class PinnedServer:
     """One server (reference, variant or mutant) whose clock starts at ``pin``."""
 
-    def __init__(self, rules: type[Rules], pin: datetime) -> None:
+    def __init__(self, rules: type[Rules], pin: datetime, *, dated: bool = True) -> None:
         world = load_world()
-        self.transport = InProcess(create_app(world, rules=rules, clock=StartedClock(pin).now))
+        self.pin = pin
+        self.dated = dated
+        self.transport = InProcess(create_app(world, rules=rules, clock=StartedClock(pin).now),
+                                   dated=dated)
         self.target = Target(base_url="http://127.0.0.1:9", fixtures=embedded_fixtures(world),
                              api_key=Secret(world.primary_key), name="pinned", embedded=True)
 
@@ -90,8 +97,10 @@ class PinnedServer:
         check = CATALOGUE[check_id]
         client = Client(self.target, transport=self.transport)
         client.current_check = check_id
+        # Without a Date header the suite falls back on its own clock: pinned here too.
+        ours = None if self.dated else StartedClock(self.pin)
         ctx = Context(target=self.target, client=client, spec=SPEC, profile=PROFILES["quick"],
-                      seed=SEED, level="full", check=check, clock=TargetClock())
+                      seed=SEED, level="full", check=check, clock=TargetClock(ours))
         try:
             check.func(ctx)
         except CheckFailure as failure:
@@ -110,8 +119,8 @@ class PinnedServer:
 def serve() -> Iterator[Any]:
     servers: list[PinnedServer] = []
 
-    def start(rules: type[Rules], pin: datetime) -> PinnedServer:
-        servers.append(PinnedServer(rules, pin))
+    def start(rules: type[Rules], pin: datetime, *, dated: bool = True) -> PinnedServer:
+        servers.append(PinnedServer(rules, pin, dated=dated))
         return servers[-1]
 
     yield start
@@ -171,3 +180,16 @@ def test_a_case_that_cannot_be_decisive_is_not_exercised(pin: datetime, serve: A
     killed, _ = serve(MUTANTS["schedule_today_by_local_date"].rules, pin).outcome(
         "past_time_today_rejected")
     assert killed == "failed"
+
+
+@pytest.mark.parametrize("pin", [PINS["00:40Z"], PINS["London DST"]], ids=["00:40Z", "London DST"])
+def test_without_a_date_header_our_clock_and_its_margin_still_decide(pin: datetime,
+                                                                     serve: Any) -> None:
+    reference = serve(Rules, pin, dated=False)
+    outcome, message = reference.outcome("past_time_today_rejected")
+    assert outcome == "passed", message
+    assert "no Date header" in message and "margin 5 min" in message
+    for name in ("schedule_today_by_utc_date", "schedule_future_ignores_zone"):
+        killed, _ = serve(MUTANTS[name].rules, pin, dated=False).outcome(
+            "past_time_today_rejected")
+        assert killed == "failed", name
