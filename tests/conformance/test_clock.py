@@ -138,3 +138,11 @@ def test_now_cannot_set_a_real_targets_clock(
     assert main(["run", "--no-allure", "--target", str(path),
                  "--now", "2026-03-08T01:30:00Z"]) == 2
     assert "--now" in capsys.readouterr().err
+
+
+def test_a_retry_after_date_is_read_against_the_answers_own_date() -> None:
+    from conformance._client import _retry_after
+
+    # A server whose clock is months away from ours still means "in five seconds".
+    assert _retry_after("Sun, 08 Mar 2026 01:30:05 GMT", "Sun, 08 Mar 2026 01:30:00 GMT") == 5.0
+    assert _retry_after("Sun, 08 Mar 2026 01:29:00 GMT", "Sun, 08 Mar 2026 01:30:00 GMT") == 0.0
