@@ -26,6 +26,7 @@ from typing import Protocol
 
 __all__ = [
     "Clock",
+    "COVERED_SKEW",
     "DATE_RESOLUTION",
     "MARGIN_FLOOR",
     "NO_DATE_MARGIN",
@@ -45,6 +46,10 @@ DATE_RESOLUTION = timedelta(seconds=1)
 MARGIN_FLOOR = timedelta(seconds=30)
 # A target that sends no Date header is judged by our clock with this margin.
 NO_DATE_MARGIN = timedelta(minutes=5)
+# A skew up to this is added to the margin, so a case is past (or future) by our
+# clock too: Date may come from another clock (a proxy, a CDN) than the one that
+# decides. A larger skew is no synchronised clock's: the Date header is trusted.
+COVERED_SKEW = timedelta(minutes=15)
 
 
 class Clock(Protocol):
@@ -113,8 +118,9 @@ class TargetClock:
     our clock's instants around the exchange; its offset is the middle of
     what it allows. The first :data:`SAMPLES` readings are kept and their
     median is the offset. The margin covers the Date resolution, the longest
-    round trip, the spread of the readings and :data:`MARGIN_FLOOR`; without
-    any Date header it is :data:`NO_DATE_MARGIN` on our own clock.
+    round trip, the spread of the readings, the offset itself when it is at
+    most :data:`COVERED_SKEW`, and :data:`MARGIN_FLOOR`; without any Date
+    header it is :data:`NO_DATE_MARGIN` on our own clock.
     """
 
     def __init__(self, base: Clock | None = None, *, samples: int = SAMPLES) -> None:
@@ -169,11 +175,13 @@ class TargetClock:
     @property
     def margin(self) -> timedelta:
         """How far a case must lie from the target's "now" to be decisive."""
+        if not self._offsets:
+            return NO_DATE_MARGIN
+        skew = abs(self.offset)
         with self._lock:
-            if not self._offsets:
-                return NO_DATE_MARGIN
             spread = max(self._offsets) - min(self._offsets)
-            return MARGIN_FLOOR + DATE_RESOLUTION + self._longest_trip + spread
+            margin = MARGIN_FLOOR + DATE_RESOLUTION + self._longest_trip + spread
+        return margin + skew if skew <= COVERED_SKEW else margin
 
     def now(self) -> datetime:
         """The target's current instant as well as we know it."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conformance._clock import (
+    COVERED_SKEW,
     DATE_RESOLUTION,
     MARGIN_FLOOR,
     NO_DATE_MARGIN,
@@ -50,9 +51,27 @@ def test_the_targets_skew_is_measured_from_its_date_header(skew: timedelta) -> N
     # Date has whole seconds: the middle of the second it names.
     assert clock.offset == skew + DATE_RESOLUTION / 2
     assert clock.now() == OURS + skew + DATE_RESOLUTION / 2
-    assert MARGIN_FLOOR < clock.margin < MARGIN_FLOOR + 2 * DATE_RESOLUTION
     side = "ahead of" if skew > timedelta(0) else "behind"
     assert side in clock.describe()
+
+
+@pytest.mark.parametrize("skew", [timedelta(minutes=2), -timedelta(minutes=2)],
+                         ids=["2 min ahead", "2 min behind"])
+def test_a_small_skew_is_inside_the_margin(skew: timedelta) -> None:
+    # A case past by the target's clock is then past by ours too.
+    clock = TargetClock(Fixed(OURS))
+    clock.observe(date_header(OURS + skew), received=OURS, elapsed=0.0)
+    assert abs(clock.offset) + MARGIN_FLOOR < clock.margin < abs(clock.offset) + timedelta(
+        minutes=1)
+    assert clock.now() - clock.margin < OURS - MARGIN_FLOOR
+
+
+def test_a_skew_of_hours_is_taken_as_the_targets_clock() -> None:
+    # A pinned test server, or a clock nobody synchronises: its Date header decides.
+    clock = TargetClock(Fixed(OURS))
+    clock.observe(date_header(OURS - timedelta(hours=11)), received=OURS, elapsed=0.0)
+    assert clock.margin < MARGIN_FLOOR + 2 * DATE_RESOLUTION
+    assert COVERED_SKEW < timedelta(hours=1)
 
 
 def test_the_median_of_the_first_readings_is_kept() -> None:
@@ -69,7 +88,9 @@ def test_a_long_round_trip_widens_the_margin() -> None:
     clock = TargetClock(Fixed(OURS))
     clock.observe(date_header(OURS), received=OURS, elapsed=4.0)
     assert clock.offset == timedelta(seconds=2.5)  # answered half way through
-    assert clock.margin == MARGIN_FLOOR + DATE_RESOLUTION + timedelta(seconds=4)
+    # Resolution, the round trip, and the (small) offset itself.
+    assert clock.margin == (MARGIN_FLOOR + DATE_RESOLUTION + timedelta(seconds=4)
+                            + timedelta(seconds=2.5))
 
 
 @pytest.mark.parametrize("header", ["yesterday", "Sun, 08 Mar 2026 99:00:00 GMT", ""])
