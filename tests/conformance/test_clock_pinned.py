@@ -1,7 +1,8 @@
 """Verdicts that do not depend on the hour: the server's clock pinned at awkward instants.
 
-The reference, each conformant variant and each time-dependent mutant (one
-whose killed_by names a schedule or behaviour check) is served in process
+The reference, each conformant variant that reads the clock or decides on
+schedules, and each time-dependent mutant (one whose killed_by names a
+schedule or behaviour check) is served in process
 with its clock started at each pinned instant; the suite's checks run against
 it through the suite's own client, reading the server's clock from its Date
 header as they would on any target. Every kill must happen at every pin, and
@@ -50,7 +51,21 @@ TIME_MUTANTS = sorted(
     name for name, mutant in MUTANTS.items()
     if any(c in CATALOGUE and CATALOGUE[c].area in TIME_AREAS for c in mutant.killed_by)
 )
-CONFORMANT = {"reference": Rules} | {f"variant {n}": v.rules for n, v in sorted(VARIANTS.items())}
+# What a Rules subclass overrides when it reads the clock or decides "future".
+TIME_METHODS = ("now", "is_future", "resolve_schedule", "schedule_instant",
+                "render_scheduled_date", "apply_schedule", "validate", "clean_scheduled_date",
+                "clean_scheduled_time", "clean_scheduled_timezone")
+
+
+def reads_time(rules: type[Rules]) -> bool:
+    return any(name in vars(cls) for cls in rules.__mro__[:rules.__mro__.index(Rules)]
+               for name in TIME_METHODS)
+
+
+CONFORMANT = {"reference": Rules} | {
+    f"variant {name}": variant.rules for name, variant in sorted(VARIANTS.items())
+    if reads_time(variant.rules)
+}
 
 
 class InProcess(httpx.BaseTransport):
@@ -128,10 +143,13 @@ def serve() -> Iterator[Any]:
         server.close()
 
 
-def test_time_dependent_mutants_are_found() -> None:
+def test_time_dependent_mutants_and_variants_are_found() -> None:
     for name in ("schedule_today_by_utc_date", "schedule_today_by_local_date",
                  "schedule_future_ignores_zone", "schedule_future_by_wall_time"):
         assert name in TIME_MUTANTS
+    for name in ("future_by_whole_date", "dst_later_reading"):
+        assert f"variant {name}" in CONFORMANT
+    assert "variant foreign_campaign_404" not in CONFORMANT
 
 
 @pytest.mark.parametrize("pin", list(PINS.values()), ids=list(PINS))
