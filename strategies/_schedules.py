@@ -292,8 +292,8 @@ def schedule_earlier_today(
     """A schedule already past by more than ``margin`` whose local date, in ``zone``,
     is still today there -- or None when no such time exists at this hour.
 
-    About ``back`` before ``now``, or later if that would fall on yesterday's
-    date in ``zone``.  "Today" is the local date of ``now + margin``, so the
+    About ``back`` before ``now`` (an hour or two further in a DST overlap),
+    or later if that would fall on yesterday's date in ``zone``.  "Today" is the local date of ``now + margin``, so the
     schedule's date is today's or later for any "now" within ``margin`` of
     ``now``, and every instant the local time may denote (both readings in a
     DST overlap) is at least ``margin`` before ``now``.  A server that decides
@@ -307,13 +307,16 @@ def schedule_earlier_today(
     start_of_today = datetime.combine(today, time(0), tzinfo=tz).astimezone(UTC)
     while start_of_today.astimezone(tz).date() < today:  # a midnight a DST change skips
         start_of_today += timedelta(minutes=15)
-    instant = max(now - back, start_of_today).astimezone(UTC)
-    instant = instant.replace(microsecond=0) + (timedelta(seconds=1) if instant.microsecond else
-                                                timedelta(0))
-    if instant > latest:
-        return None
-    local = instant.astimezone(tz)
-    schedule = make_schedule(local.date(), local.time(), zone)
-    if local.date() != today or max(schedule.instants) > latest:
-        return None
-    return schedule
+    # Further back by an hour at a time when a DST overlap lets the local time
+    # also denote an instant that has not passed yet.
+    for extra in range(3):
+        instant = max(now - back - timedelta(hours=extra), start_of_today).astimezone(UTC)
+        if instant.microsecond:
+            instant = instant.replace(microsecond=0) + timedelta(seconds=1)
+        if instant > latest:
+            return None
+        local = instant.astimezone(tz)
+        schedule = make_schedule(local.date(), local.time(), zone)
+        if local.date() == today and max(schedule.instants) <= latest:
+            return schedule
+    return None

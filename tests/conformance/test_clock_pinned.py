@@ -37,8 +37,9 @@ PINS = {
     "New York DST": datetime(2026, 3, 8, 7, 30, tzinfo=UTC),
     # 02:30 in London, half an hour after its clocks sprang forward.
     "London DST": datetime(2026, 3, 29, 1, 30, tzinfo=UTC),
-    # 01:30 in New York, the first pass of its repeated hour.
+    # 01:30 in New York, the first pass of its repeated hour, then the second.
     "New York fall back": datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
+    "New York repeated hour": datetime(2026, 11, 1, 6, 30, tzinfo=UTC),
 }
 SEED = 20250101
 CATALOGUE = load_catalogue()
