@@ -293,11 +293,12 @@ def schedule_earlier_today(
     is still today there -- or None when no such time exists at this hour.
 
     About ``back`` before ``now`` (an hour or two further in a DST overlap),
-    or later if that would fall on yesterday's date in ``zone``.  "Today" is the local date of ``now + margin``, so the
-    schedule's date is today's or later for any "now" within ``margin`` of
-    ``now``, and every instant the local time may denote (both readings in a
-    DST overlap) is at least ``margin`` before ``now``.  A server that decides
-    "future" by comparing dates in ``zone`` accepts it; a correct one refuses it.
+    or later if that would fall on yesterday's date in ``zone``.  "Today" is
+    the local date of ``now + margin``, so the schedule's date is today's or
+    later for any "now" within ``margin`` of ``now``, and every instant the
+    local time may denote (both readings in a DST overlap) is at least
+    ``margin`` before ``now``.  A server that decides "future" by comparing
+    dates in ``zone`` accepts it; a correct one refuses it.
     """
     check_aware("now", now)
     check_timedelta("margin", margin)
