@@ -443,7 +443,8 @@ class Client:
             exchange.elapsed = time.monotonic() - started
             self.stats.timings.append(exchange.elapsed)
             if exchange.status == 429 and attempt < 3:
-                delay = _retry_after(exchange.response_headers.get("retry-after"))
+                delay = _retry_after(exchange.response_headers.get("retry-after"),
+                                     exchange.response_headers.get("date"))
                 if delay is not None and delay <= self.target.limits.max_retry_after:
                     attempt += 1
                     exchange.retries += 1
@@ -495,7 +496,9 @@ class _Trail:
             self.answered = True
 
 
-def _retry_after(value: str | None) -> float | None:
+def _retry_after(value: str | None, date: str | None = None) -> float | None:
+    """Seconds to wait; an HTTP-date is read against the answer's own Date header
+    (the server's clock), and only without one against ours."""
     if value is None:
         return 1.0
     try:
@@ -503,8 +506,16 @@ def _retry_after(value: str | None) -> float | None:
     except ValueError:
         from email.utils import parsedate_to_datetime
 
+        from ._clock import SystemClock
+
         try:
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return 1.0
-        return max(0.0, when.timestamp() - time.time())
+        try:
+            now = parsedate_to_datetime(date) if date else SystemClock().now()
+        except (TypeError, ValueError):
+            now = SystemClock().now()
+        if when.tzinfo is None or now.tzinfo is None:
+            return 1.0
+        return max(0.0, (when - now).total_seconds())

@@ -11,6 +11,7 @@ import pytest
 from . import __version__
 from ._catalogue import Check, CheckFailure
 from ._client import BudgetExhausted, Client, Exchange, Redactor
+from ._clock import TargetClock
 from ._context import Context, Profile
 from ._restore import restore_body
 from ._spec import ERRATA_DETECTORS, Spec
@@ -48,6 +49,7 @@ class Run:
     original: dict[str, Any] | None = None
     restore_note: str = "not attempted"
     started: float = field(default_factory=time.monotonic)
+    clock: TargetClock = field(default_factory=TargetClock)
     client: Client = field(init=False)
 
     def __post_init__(self) -> None:
@@ -58,6 +60,8 @@ class Run:
     def open(self) -> None:
         """Check the target answers, and record the campaign as it was found."""
         exchange = self.client.send("PATCH", self.target.fixtures.campaign_id, body={})
+        self.clock.observe_exchange(exchange.response_headers.get("date"), exchange.elapsed,
+                                    answered=exchange.status is not None)
         if exchange.error is not None and exchange.error.startswith("connection failed"):
             raise RunAborted(f"target {self.target.base_url} is unreachable: {exchange.error}")
         if exchange.status == 200:
@@ -78,7 +82,7 @@ class Run:
         if self.original is None:
             self.restore_note = "skipped: the campaign's state could not be read at the start"
             return
-        body = restore_body(self.original)
+        body = restore_body(self.original, now=self.clock.now())
         if not body:
             self.restore_note = "nothing to restore"
             return
@@ -100,6 +104,7 @@ class Run:
             seed=self.seed,
             level=self.level,
             check=check,
+            clock=self.clock,
         )
 
     def execute(self, check: Check) -> None:
@@ -170,6 +175,7 @@ class Run:
             },
             "wall_seconds": round(time.monotonic() - self.started, 3),
             "restore": self.restore_note,
+            "clock": self.clock.describe(),
             "errata_exercised": self.errata_exercised(),
             "checks": [
                 {

@@ -220,6 +220,7 @@ class Rules:
             return self.success_response(self.render_campaign(campaign))
 
     def now(self) -> datetime:
+        """The server's clock: the injected one, else this machine's."""
         return self._clock() if self._clock is not None else datetime.now(UTC)
 
     # ------------------------------------------------------------ auth
@@ -559,7 +560,7 @@ class Rules:
         self, status: int, message: str, path: str, validation_errors: dict[str, str] | None
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "timestamp": format_instant(datetime.now(UTC)),
+            "timestamp": format_instant(self.now()),
             "status": status,
             "error": HTTPStatus(status).phrase,
             "message": message,

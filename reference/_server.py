@@ -67,6 +67,7 @@ def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> Running
         access_log=False,
         lifespan="off",
         timeout_graceful_shutdown=1,
+        date_header=False,  # the app stamps Date from its own clock
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(

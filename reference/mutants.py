@@ -63,6 +63,7 @@ CHECK_IDS: tuple[str, ...] = (
     "schedule_instant_matches_timezone",
     "schedule_requires_date_time_zone",
     "past_schedule_rejected",
+    "past_time_today_rejected",
     "schedule_date_format_enforced",
     "schedule_time_format_enforced",
     "schedule_timezone_must_be_iana",
@@ -685,7 +686,7 @@ class PastScheduleAccepted(Rules):
     "schedule_today_by_utc_date",
     "'in the future' is decided by comparing the instant's UTC date with today's UTC date, "
     "so an earlier time today is accepted",
-    ("past_schedule_rejected",),
+    ("past_time_today_rejected",),
 )
 class ScheduleTodayByUtcDate(Rules):
     def is_future(self, at: datetime) -> bool:
@@ -1476,6 +1477,67 @@ class JsonSolidusEscapeRefused(Rules):
         if re.search(rb"(?<!\\)(?:\\\\)*\\/", raw):
             raise self.body_error("Request body is not valid JSON")
         return super().parse_json(raw)
+
+
+# ============================================ "future" decided without the clock's instant
+# Each way of getting "must be a future date" wrong that compares something other
+# than the instant with the server's "now"; the suite must catch each at any hour.
+
+
+class _FutureFromLocalFields(Rules):
+    """Keeps the schedule's local date, time and zone for is_future (not a mutant).
+
+    Validation runs under the world's lock, so the fields stay those of the
+    request being judged.
+    """
+
+    local: tuple[date, time, str]
+
+    def resolve_schedule(
+        self, cleaned: dict[str, Any], body: dict[str, Any], errors: dict[str, str]
+    ) -> Schedule | bool | None:
+        if {"date", "time", "timezone"} <= cleaned.keys():
+            self.local = cleaned["date"], cleaned["time"], cleaned["timezone"]
+        return super().resolve_schedule(cleaned, body, errors)
+
+
+@mutant(
+    "schedule_today_by_local_date",
+    "'in the future' compares the schedule's date with today's date in its own zone, "
+    "so an earlier time today is accepted",
+    ("past_time_today_rejected",),
+)
+class ScheduleTodayByLocalDate(_FutureFromLocalFields):
+    def is_future(self, at: datetime) -> bool:
+        day, _, zone = self.local
+        return day >= self.now().astimezone(ZoneInfo(zone)).date()
+
+
+@mutant(
+    "schedule_future_ignores_zone",
+    "'in the future' reads scheduledDate/scheduledTime as UTC (the stored instant "
+    "honours the zone), so a past time in a zone east of UTC is accepted",
+    ("past_time_today_rejected",),
+)
+class ScheduleFutureIgnoresZone(_FutureFromLocalFields):
+    def is_future(self, at: datetime) -> bool:
+        day, clock, _ = self.local
+        return datetime.combine(day, clock, tzinfo=UTC) > self.now()
+
+
+@mutant(
+    "schedule_future_by_wall_time",
+    "'in the future' compares the schedule's wall-clock date and time with the server's "
+    "own wall clock (America/Los_Angeles), ignoring both zones",
+    ("past_time_today_rejected",),
+)
+class ScheduleFutureByWallTime(_FutureFromLocalFields):
+    SERVER_ZONE = "America/Los_Angeles"
+
+    def is_future(self, at: datetime) -> bool:
+        day, clock, _ = self.local
+        server_wall = self.now().astimezone(ZoneInfo(self.SERVER_ZONE)).replace(tzinfo=None)
+        return datetime.combine(day, clock) > server_wall
 
 
 # Faults only a history reveals live in their own module; importing it registers them.

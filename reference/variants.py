@@ -18,7 +18,6 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from email.utils import format_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -301,20 +300,13 @@ class _SkewedClock(Rules):
     def now(self) -> datetime:
         return super().now() + self.SKEW
 
-    def json_response(self, content: Any, status: int, headers: dict[str, str] | None = None,
-                      media_type: str = "application/json") -> Any:
-        dated = {**(headers or {}), "Date": format_datetime(self.now(), usegmt=True)}
-        return super().json_response(content, status, dated, media_type)
 
-
-@variant("clock_two_minutes_ahead", "the server's clock runs two minutes ahead",
-         server={"date_header": False})
+@variant("clock_two_minutes_ahead", "the server's clock runs two minutes ahead")
 class ClockTwoMinutesAhead(_SkewedClock):
     SKEW = timedelta(minutes=2)
 
 
-@variant("clock_two_minutes_behind", "the server's clock runs two minutes behind",
-         server={"date_header": False})
+@variant("clock_two_minutes_behind", "the server's clock runs two minutes behind")
 class ClockTwoMinutesBehind(_SkewedClock):
     SKEW = timedelta(minutes=-2)
 

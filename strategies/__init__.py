@@ -27,7 +27,7 @@ from ._hostile import hostile_payloads
 from ._names import campaign_names
 from ._phones import e164_numbers, invalid_e164_numbers
 from ._raw import RawBody
-from ._schedules import Schedule, past_schedules, schedules
+from ._schedules import Schedule, past_schedules, schedule_earlier_today, schedules
 from ._text import CONTROL_CHARACTERS, HOSTILE_TEXTS, hostile_names, json_encodings
 from ._zones import time_zones
 
@@ -49,6 +49,7 @@ __all__ = [
     "invalid_e164_numbers",
     "json_encodings",
     "past_schedules",
+    "schedule_earlier_today",
     "schedules",
     "time_zones",
     "update_bodies",

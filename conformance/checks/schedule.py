@@ -11,7 +11,14 @@ from itertools import combinations
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
-from strategies import InvalidBody, Schedule, invalid_bodies, past_schedules, schedules
+from strategies import (
+    InvalidBody,
+    Schedule,
+    invalid_bodies,
+    past_schedules,
+    schedule_earlier_today,
+    schedules,
+)
 
 from .._catalogue import MUST, Cite, check
 from .._client import Exchange
@@ -254,23 +261,6 @@ def schedule_requires_date_time_zone(ctx: Context) -> None:
     rejected_unchanged(ctx, cases)
 
 
-def earlier_today(ctx: Context) -> list[tuple[str, dict[str, Any]]]:
-    """A time earlier today (UTC and a zone ahead of it), at least two hours back."""
-    now = ctx.now()
-    instant = (now - timedelta(hours=2, minutes=30)).replace(microsecond=0)
-    if instant.date() != now.date():
-        return []
-    cases = []
-    for zone in ("UTC", "Asia/Tokyo", "Pacific/Kiritimati"):
-        local = instant.astimezone(ZoneInfo(zone))
-        if local.date() != now.astimezone(ZoneInfo(zone)).date():
-            continue
-        schedule = local_schedule(local.date(), local.time(), zone)
-        cases.append((f"a schedule earlier today in {zone} ({show(instant)})",
-                      schedule_body(schedule)))
-    return cases
-
-
 @check(
     id="past_schedule_rejected",
     level=MUST,
@@ -281,10 +271,10 @@ def past_schedule_rejected(ctx: Context) -> None:
     """A schedule whose instant has passed is refused with 400.
 
     Read as the instant of date, time and zone (erratum
-    future-date-or-future-instant). Sends isScheduled true with yesterday,
-    a year ago, and a time earlier today (two and a half hours back, in UTC
-    and zones ahead of it), then generated past schedules; nothing may
-    change.
+    future-date-or-future-instant). Sends isScheduled true with yesterday
+    and a year ago, then generated past schedules (more than the clock
+    margin before the target's "now", as its Date header tells it); nothing
+    may change.
     """
     now = ctx.now()
     yesterday = (now - timedelta(days=1)).date()
@@ -293,18 +283,88 @@ def past_schedule_rejected(ctx: Context) -> None:
         ("a schedule a year ago",
          schedule_body(local_schedule(yesterday.replace(day=1) - timedelta(days=365),
                                       time(9), "America/New_York"))),
-        *earlier_today(ctx),
     ]
     rejected_unchanged(ctx, cases)
     before = ctx.state()
 
-    @ctx.given(past_schedules(now=now))
+    @ctx.given(past_schedules(now=now, margin=ctx.margin()))
     def generated(schedule: Schedule) -> None:
         sent = f"a past schedule {schedule.date} {schedule.time} {schedule.zone}"
         ctx.expect_rejected(ctx.patch(schedule_body(schedule)), {400}, sent=sent)
 
     generated()
     expect_unchanged(ctx, before, what="past schedules")
+
+
+# Where "today" is tried: each way a server may wrongly compare dates instead of
+# instants, with the zones that can show it (the first decisive one is sent).
+EAST_OF_UTC = ("Pacific/Kiritimati", "Pacific/Tongatapu", "Asia/Tokyo", "Asia/Kolkata",
+               "Europe/Moscow")
+WEST_OF_UTC = ("America/New_York", "America/Los_Angeles", "Pacific/Honolulu",
+               "Pacific/Pago_Pago")
+
+
+def wall_time_as_utc(schedule: Schedule) -> datetime:
+    return datetime.combine(date.fromisoformat(schedule.date),
+                            time.fromisoformat(schedule.time), tzinfo=UTC)
+
+
+def today_cases(now: datetime, margin: timedelta
+                ) -> tuple[list[tuple[str, Schedule]], list[str]]:
+    """Schedules already past whose date is still today, one for each way of
+    comparing dates; and why a way cannot be decisive at this hour."""
+    ways = (
+        ("by UTC date", ("UTC",), lambda s: True),
+        # Its wall time read as UTC is still ahead: also shows a server ignoring the zone.
+        ("by date in a zone east of UTC", EAST_OF_UTC,
+         lambda s: wall_time_as_utc(s) > now + margin),
+        ("by date in a zone west of UTC", WEST_OF_UTC, lambda s: True),
+    )
+    known = available_timezones()
+    cases, undecidable = [], []
+    for way, zones, shows in ways:
+        found = None
+        for zone in (z for z in zones if z in known):
+            schedule = schedule_earlier_today(now=now, margin=margin, zone=zone)
+            if schedule is not None and shows(schedule):
+                found = schedule
+                break
+        if found is None:
+            undecidable.append(
+                f"no time earlier today {way} lies more than {margin.total_seconds():.0f} s "
+                f"in the past at {show(now)} (midnight is too recent there)")
+        else:
+            cases.append((way, found))
+    return cases, undecidable
+
+
+@check(
+    id="past_time_today_rejected",
+    level=MUST,
+    area="schedule",
+    cites=[FUTURE_DATE, IN_ZONE],
+)
+def past_time_today_rejected(ctx: Context) -> None:
+    """A time earlier today, already past, is refused with 400.
+
+    Sends isScheduled true with a time up to an hour before the target's
+    "now" (its Date header, margin just above the measured skew and
+    resolution) whose date is still today: in UTC, in a zone east of UTC
+    (its wall time read as UTC still ahead) and in a zone west of it. A
+    server comparing dates instead of instants accepts one of them at any
+    hour; a way that cannot be decisive at this hour (midnight too recent)
+    makes the check "not exercised", with the reason.
+    """
+    now, margin = ctx.now(), ctx.margin()
+    cases, undecidable = today_cases(now, margin)
+    rejected_unchanged(ctx, [
+        (f"a schedule earlier today ({way}): {s.date} {s.time} {s.zone} = "
+         f"{show(min(s.instants))}, before the target's now {show(now)} "
+         f"[{ctx.clock.describe()}]", schedule_body(s))
+        for way, s in cases
+    ])
+    if undecidable:
+        ctx.not_exercised("; ".join(undecidable))
 
 
 def bad_dates(year: int) -> list[str]:

@@ -37,7 +37,7 @@ fuzzed_valid_requests_conform fuzzed_invalid_requests_rejected
 foreign_name_is_not_conflict outbound_disabled_number_rejected
 histories_follow_the_model concurrent_updates_all_applied concurrent_identical_updates_agree
 auth_key_only_in_header media_type_variants_accepted equivalent_json_forms_accepted
-name_hostile_strings_echoed name_control_characters_kept_or_refused
+name_hostile_strings_echoed name_control_characters_kept_or_refused past_time_today_rejected
 """.split()
 
 
@@ -170,6 +170,11 @@ PROBES: dict[str, tuple[Step, ...]] = {
     "past_schedule_accepted": body(scheduled("2024-06-01", "12:00:00", "UTC")),
     # The test clock is 2025-01-01T12:00:00Z: 06:00 UTC that day is already past.
     "schedule_today_by_utc_date": body(scheduled("2025-01-01", "06:00:00", "UTC")),
+    # 20:00 in Tokyo is 11:00Z, past; still today there, and ahead of 12:00Z or
+    # of Los Angeles' 04:00 as a wall time.
+    "schedule_today_by_local_date": body(scheduled("2025-01-01", "20:00:00", "Asia/Tokyo")),
+    "schedule_future_ignores_zone": body(scheduled("2025-01-01", "20:00:00", "Asia/Tokyo")),
+    "schedule_future_by_wall_time": body(scheduled("2025-01-01", "20:00:00", "Asia/Tokyo")),
     "schedule_timezone_ignored": body(LA),
     "schedule_offset_sign_flipped": body(LA),
     "schedule_dst_ignored": body(LA),

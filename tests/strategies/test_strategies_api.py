@@ -22,6 +22,7 @@ EXPECTED = {
     "invalid_e164_numbers",
     "json_encodings",
     "past_schedules",
+    "schedule_earlier_today",
     "schedules",
     "time_zones",
     "update_bodies",
