@@ -139,7 +139,8 @@ MISTAKES = [
     ("time_budget", "time_budget = nan", "limits.time_budget: expected a positive number"),
     ("max_retry_after", "max_retry_after = []",
      "limits.max_retry_after: expected a positive number"),
-    ("max_retry_after", "concurrency = 4", "limits.concurrency: unknown field"),
+    ("max_retry_after", "workers = 4", "limits.workers: unknown field"),
+    ("max_retry_after", "concurrency = 0", "limits.concurrency: expected a whole number"),
     ("[limits]", "limits = 3", "limits: expected a table"),
 ]
 
