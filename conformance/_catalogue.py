@@ -40,6 +40,7 @@ AREAS = (
     "responses",
     "errors",
     "fuzzing",
+    "histories",
 )
 
 SPEC_FILE = "spec/openapi.yaml"

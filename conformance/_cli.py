@@ -11,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+from ._clock import parse_instant_option
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 3
 SUITE = Path(__file__).resolve().parent / "_suite.py"
 
@@ -33,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--mutant", metavar="NAME", help="run against an embedded mutant")
     target.add_argument("--variant", metavar="NAME",
                         help="run against an embedded conformant variant of the reference")
+    target.add_argument("--now", metavar="INSTANT", type=parse_instant_option,
+                        help="embedded targets only: their clock starts at this instant, "
+                             "e.g. 2026-03-08T01:30:00Z")
     what = run.add_argument_group("what to run")
     what.add_argument("--level", choices=("schema", "full"), default="full",
                       help="schema: response shapes only, for static mocks; full (default)")
@@ -53,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="requests per second (default: unlimited on loopback, 10 elsewhere)")
     safety.add_argument("--max-requests", type=int, help="request budget for the whole run")
     safety.add_argument("--time-budget", type=float, help="seconds for the whole run")
+    safety.add_argument("--concurrency", type=int, metavar="N",
+                        help="send up to N requests at once in the concurrency checks "
+                             "(default 3 on loopback; elsewhere they run only when given)")
     safety.add_argument("--ca-bundle", metavar="FILE", help="CA bundle for a private CA")
     safety.add_argument("--insecure", action="store_true",
                         help="do not verify TLS certificates (warned about)")
@@ -81,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="accounts, campaigns, agents and numbers to serve (TOML; default: "
                             "the reference's own fixtures)")
     serve.add_argument("--list-mutants", action="store_true", help="print the mutants and exit")
+    serve.add_argument("--now", metavar="INSTANT", type=parse_instant_option,
+                       help="the server's clock starts at this instant (e.g. "
+                            "2026-03-08T01:30:00Z) and then advances in real time")
     return parser
 
 
@@ -169,11 +180,13 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     pairs = [
         ("target", "--conformance-target"), ("base_url", "--conformance-base-url"),
         ("mutant", "--conformance-mutant"), ("variant", "--conformance-variant"),
+        ("now", "--conformance-now"),
         ("level", "--conformance-level"),
         ("profile", "--conformance-profile"), ("seed", "--conformance-seed"),
         ("summary_json", "--conformance-summary"), ("timeout", "--conformance-timeout"),
         ("rate_limit", "--conformance-rate-limit"), ("max_requests", "--conformance-max-requests"),
         ("time_budget", "--conformance-time-budget"), ("ca_bundle", "--conformance-ca-bundle"),
+        ("concurrency", "--conformance-concurrency"),
         ("junitxml", "--junitxml"),
     ]
     for attr, flag in pairs:
@@ -198,8 +211,9 @@ def _run(args: argparse.Namespace) -> int:
         return _list_checks()
     embedded = [flag for flag, value in (("--mutant", args.mutant), ("--variant", args.variant))
                 if value]
-    if args.target and embedded:
-        print(f"error: --target and {embedded[0]} exclude each other", file=sys.stderr)
+    if args.target and (embedded or args.now):
+        other = embedded[0] if embedded else "--now"
+        print(f"error: --target and {other} exclude each other", file=sys.stderr)
         return EXIT_USAGE
     if len(embedded) == 2:
         print("error: --mutant and --variant exclude each other", file=sys.stderr)
@@ -233,7 +247,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     from reference import FixtureError, create_app, load_world
 
-    from ._embedded import embedded_fixtures, rules_for, target_toml
+    from ._clock import StartedClock
+    from ._embedded import embedded_fixtures, rules_for, served_variant, target_toml
     from ._target import Secret, Target, TargetError
 
     try:
@@ -253,8 +268,10 @@ def _serve(args: argparse.Namespace) -> int:
     print("# the API key to use against it (this local server only):")
     print(f"export {target.api_key_env}={json.dumps(str(world.primary_key))}")
     sys.stdout.flush()
-    uvicorn.run(create_app(world, rules=rules), host=args.host, port=args.port,
-                log_level="warning", access_log=False)
+    clock = StartedClock(args.now).now if args.now is not None else None
+    app, options = served_variant(create_app(world, rules=rules, clock=clock), args.variant)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False,
+                **{"date_header": False, **options})
     return EXIT_OK
 
 

@@ -4,9 +4,16 @@ Every request goes through `Client.send`, which
 - never follows redirects (a 3xx is recorded as the response it is),
 - applies the per-request timeout, the rate limit, the request budget and the
   run's time budget, and honours `429 Retry-After` a bounded number of times,
-- reads at most `BODY_CAP` bytes of a response,
+- reads at most `BODY_CAP` bytes of a response, after undoing its content
+  codings (gzip, deflate, br: offered, and transport rather than contract),
+- sends a request again, once, on a fresh connection when the server closed
+  an idle kept-alive connection before answering it (never one that got an
+  answer),
 - records an `Exchange` with the key redacted, which renders a one-line curl
   reproduction that reads the key from the environment.
+
+The recorded exchange holds the headers as received (``Content-Encoding``
+included) and the decoded body; ``wire_length`` counts the bytes as sent.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from ._codings import ACCEPT_ENCODING, BodyDecoder, DecodingFailed
 from ._target import Target
 
 BODY_CAP = 1024 * 1024
@@ -82,6 +90,16 @@ class Exchange:
     elapsed: float = 0.0
     error: str | None = None
     retries: int = 0
+    wire_length: int = 0  # body bytes as received, before content codings are undone
+
+    @property
+    def charset(self) -> str:
+        """The charset parameter of the Content-Type, lower case ("utf-8" when none)."""
+        for parameter in self.content_type.split(";")[1:]:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "charset" and value.strip():
+                return value.strip().strip('"').lower()
+        return "utf-8"
 
     @property
     def content_type(self) -> str:
@@ -91,7 +109,7 @@ class Exchange:
         """The response body as JSON; ValueError when it is not."""
         if self.truncated:
             raise ValueError(f"body longer than {BODY_CAP} bytes, not read in full")
-        return json.loads(self.response_body.decode("utf-8"))
+        return json.loads(self.response_body.decode(_codec(self.charset)))
 
     def json_or_none(self) -> Any:
         try:
@@ -144,6 +162,16 @@ class Exchange:
         return '"' + re.sub(re.escape(REDACTED) + r"(?=(\w?))", variable, escaped) + '"'
 
 
+def _codec(charset: str) -> str:
+    """The codec of a charset parameter; UTF-8 (JSON's own, RFC 8259) when unknown."""
+    import codecs
+
+    try:
+        return codecs.lookup(charset).name
+    except LookupError:
+        return "utf-8"
+
+
 def printable(text: str) -> str:
     """`text` with control and other unprintable characters escaped (one safe line)."""
     if text.isprintable():
@@ -176,7 +204,8 @@ def _shell_bytes(data: bytes) -> str:
 @dataclass
 class Stats:
     sent: int = 0
-    retried: int = 0
+    retried: int = 0  # after a 429
+    reconnected: int = 0  # sent again after an idle kept-alive connection was found closed
     timings: list[float] = field(default_factory=list)
 
     def median(self) -> float | None:
@@ -212,6 +241,7 @@ class Client:
         self.current_check: str | None = None
         self.exhausted: str | None = None  # why the budget stopped the run, once it has
         self._lock = threading.Lock()
+        self._local = threading.local()  # per thread: the gate of a parallel send
         self._started = time.monotonic()
         self._last_sent = 0.0
         verify: Any = True
@@ -224,7 +254,8 @@ class Client:
             timeout=httpx.Timeout(target.limits.timeout),
             verify=verify,
             transport=transport,
-            headers={"User-Agent": "sigmamind-campaign-conformance"},
+            headers={"User-Agent": "sigmamind-campaign-conformance",
+                     "Accept-Encoding": ACCEPT_ENCODING},
             trust_env=False,
         )
 
@@ -322,11 +353,51 @@ class Client:
                 check_id=self.current_check,
                 hostile=hostile,
             )
-            self._perform(exchange, method, url, send_headers, content)
+        self._released()
+        self._perform(exchange, method, url, send_headers, content)
         self.exchanges.append(exchange)
         if self.on_exchange is not None:
             self.on_exchange(exchange)
         return exchange
+
+    def send_parallel(self, calls: list[dict[str, Any]]) -> list[Exchange]:
+        """Send a few PATCH requests at once (each a dict of `send`'s keyword arguments).
+
+        Each is budgeted, rate-limited, recorded and redacted as `send` does;
+        all are released together once every one has passed the budget, so
+        the target receives them concurrently. A spent budget is raised here.
+        """
+        gate = threading.Barrier(len(calls))
+        results: list[Exchange | None] = [None] * len(calls)
+        failures: list[BaseException] = []
+
+        def one(index: int, call: dict[str, Any]) -> None:
+            self._local.gate = gate
+            try:
+                results[index] = self.send("PATCH", **call)
+            except BaseException as exc:  # re-raised in the caller's thread
+                gate.abort()
+                failures.append(exc)
+
+        threads = [threading.Thread(target=one, args=(i, c), daemon=True)
+                   for i, c in enumerate(calls)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failures:
+            raise failures[0]
+        return [r for r in results if r is not None]
+
+    def _released(self) -> None:
+        """In a parallel send: wait until every request of the batch may go."""
+        gate = getattr(self._local, "gate", None)
+        if gate is not None:
+            self._local.gate = None
+            try:
+                gate.wait(self.target.limits.timeout)
+            except threading.BrokenBarrierError:
+                pass
 
     def _perform(
         self,
@@ -336,25 +407,15 @@ class Client:
         headers: dict[str, str],
         content: bytes | None,
     ) -> None:
-        for attempt in range(4):
+        request = self._http.build_request(method, url, headers=headers, content=content)
+        fresh_retry = True
+        attempt = 0
+        while True:
             started = time.monotonic()
+            trail = _Trail()
+            request.extensions["trace"] = trail
             try:
-                with self._http.stream(method, url, headers=headers, content=content) as response:
-                    body = bytearray()
-                    truncated = False
-                    for chunk in response.iter_raw():
-                        body.extend(chunk)
-                        if len(body) > BODY_CAP:
-                            truncated = True
-                            del body[BODY_CAP:]
-                            break
-                    exchange.status = response.status_code
-                    # Kept as received (api_key_not_echoed looks for the key here);
-                    # everything that writes an exchange out redacts it.
-                    exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
-                    exchange.response_body = bytes(body)
-                    exchange.truncated = truncated
-                    exchange.error = None
+                self._receive(exchange, request, trail)
             except httpx.TimeoutException:
                 exchange.error = f"no response within {self.target.limits.timeout:g} s (timeout)"
             except httpx.ConnectError as exc:
@@ -363,25 +424,81 @@ class Client:
                     reason = (f"TLS certificate not trusted ({reason}); "
                               "for a private CA pass --ca-bundle FILE")
                 exchange.error = f"connection failed: {reason}"
-            except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+                if fresh_retry and trail.reused and not trail.answered:
+                    # The server closed a kept-alive connection while it sat idle,
+                    # and the request went out on it before the close was seen:
+                    # it never reached the application. Once, on a new connection.
+                    fresh_retry = False
+                    exchange.retries += 1
+                    self.stats.reconnected += 1
+                    continue
                 exchange.error = (
                     f"connection broken mid-response: {self.redact(str(exc)) or type(exc).__name__}"
                 )
+            except DecodingFailed as exc:
+                exchange.error = f"response body not decodable: {exc}"
             except httpx.HTTPError as exc:
                 exchange.error = f"transport error: {self.redact(str(exc)) or type(exc).__name__}"
             exchange.elapsed = time.monotonic() - started
             self.stats.timings.append(exchange.elapsed)
             if exchange.status == 429 and attempt < 3:
-                delay = _retry_after(exchange.response_headers.get("retry-after"))
+                delay = _retry_after(exchange.response_headers.get("retry-after"),
+                                     exchange.response_headers.get("date"))
                 if delay is not None and delay <= self.target.limits.max_retry_after:
+                    attempt += 1
                     exchange.retries += 1
                     self.stats.retried += 1
                     time.sleep(delay)
                     continue
             return
 
+    def _receive(self, exchange: Exchange, request: httpx.Request, trail: _Trail) -> None:
+        response = self._http.send(request, stream=True)
+        try:
+            # Kept as received (api_key_not_echoed looks for the key here);
+            # everything that writes an exchange out redacts it.
+            received = {k.lower(): v for k, v in response.headers.items()}
+            exchange.status = response.status_code
+            exchange.response_headers = received
+            decoder = BodyDecoder(received.get("content-encoding", ""), BODY_CAP)
+            body = bytearray()
+            wire = 0
+            for chunk in response.iter_raw():
+                wire += len(chunk)
+                body.extend(decoder.feed(chunk))
+                if decoder.over_cap or wire > BODY_CAP:
+                    break
+            truncated = decoder.over_cap or wire > BODY_CAP
+            if not truncated and wire:  # no bytes at all: empty in any coding
+                decoder.finish()
+            del body[BODY_CAP:]
+            exchange.response_body = bytes(body)
+            exchange.wire_length = wire
+            exchange.truncated = truncated
+            exchange.error = None
+        finally:
+            response.close()
 
-def _retry_after(value: str | None) -> float | None:
+
+class _Trail:
+    """What the transport did for one attempt: a pooled connection or a new one,
+    and whether an answer's head arrived (httpcore's trace extension)."""
+
+    def __init__(self) -> None:
+        self.reused = True
+        self.answered = False
+
+    def __call__(self, event: str, info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.started":
+            self.reused = False
+        elif event.endswith("receive_response_headers.complete"):
+            self.answered = True
+
+
+def _retry_after(value: str | None, date: str | None = None) -> float | None:
+    """Seconds to wait; an HTTP-date is read against the answer's own Date header
+    (the server's clock), and only without one against ours."""
     if value is None:
         return 1.0
     try:
@@ -389,8 +506,16 @@ def _retry_after(value: str | None) -> float | None:
     except ValueError:
         from email.utils import parsedate_to_datetime
 
+        from ._clock import SystemClock
+
         try:
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return 1.0
-        return max(0.0, when.timestamp() - time.time())
+        try:
+            now = parsedate_to_datetime(date) if date else SystemClock().now()
+        except (TypeError, ValueError):
+            now = SystemClock().now()
+        if when.tzinfo is None or now.tzinfo is None:
+            return 1.0
+        return max(0.0, (when - now).total_seconds())

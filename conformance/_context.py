@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import hypothesis
@@ -14,6 +14,8 @@ from hypothesis import HealthCheck, Phase
 
 from ._catalogue import Check, CheckFailure, MissingFixture, NotExercised
 from ._client import _UNSET, Client, Exchange
+from ._clock import TargetClock
+from ._contract import Contract, contract_of
 from ._spec import Spec
 from ._target import Fixtures, Target
 
@@ -52,6 +54,7 @@ class Context:
         seed: int,
         level: str,
         check: Check,
+        clock: TargetClock | None = None,
     ) -> None:
         self.target = target
         self.client = client
@@ -60,6 +63,7 @@ class Context:
         self.seed = seed
         self.level = level
         self.check = check
+        self.clock = clock if clock is not None else TargetClock()
         self.exercised = False
 
     @property
@@ -69,6 +73,11 @@ class Context:
     @property
     def campaign_id(self) -> str:
         return self.target.fixtures.campaign_id
+
+    @property
+    def contract(self) -> Contract:
+        """Bounds, patterns and field maps, read from the run's document."""
+        return contract_of(self.spec)
 
     # -- sending ----------------------------------------------------------
     def patch(
@@ -95,6 +104,7 @@ class Context:
             hostile=hostile,
             query=query,
         )
+        self.observe_clock(exchange)
         if exchange.error is not None:
             raise CheckFailure(
                 exchange.error,
@@ -164,8 +174,23 @@ class Context:
     def not_exercised(self, reason: str) -> None:
         raise NotExercised(reason)
 
+    def observe_clock(self, exchange: Exchange) -> None:
+        self.clock.observe_exchange(exchange.response_headers.get("date"), exchange.elapsed,
+                                    answered=exchange.status is not None)
+
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        """The target's "now": our clock plus the offset its Date headers show.
+
+        Before any exchange has been seen, an empty update (which changes
+        nothing) is sent once to read the target's Date header.
+        """
+        if not self.clock.exchanges_seen:
+            self.observe_clock(self.client.send("PATCH", self.campaign_id, body={}))
+        return self.clock.now()
+
+    def margin(self) -> timedelta:
+        """How far from the target's "now" a time-dependent case must lie to be decisive."""
+        return self.clock.margin
 
     # -- property-based probing -----------------------------------------
     def seed_for(self, name: str) -> int:

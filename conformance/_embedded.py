@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import threading
+from datetime import datetime
 from typing import Any
 
 from ._target import Fixtures, Secret, Target, TargetError
@@ -29,13 +30,15 @@ class EmbeddedServer:
     """
 
     def __init__(self, mutant: str | None, host: str, port: int,
-                 variant: str | None = None) -> None:
+                 variant: str | None = None, now: datetime | None = None) -> None:
         command = [sys.executable, "-m", "conformance._embedded", "--host", host,
                    "--port", str(port)]
         if mutant:
             command += ["--mutant", mutant]
         if variant:
             command += ["--variant", variant]
+        if now is not None:
+            command += ["--now", now.isoformat()]
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
         )
@@ -54,15 +57,9 @@ class EmbeddedServer:
         self.base_url = f"http://{host}:{self.announcement['port']}"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        from reference._server import stop_child
+
+        stop_child(self.process)
 
 
 def variant_names() -> list[str]:
@@ -88,11 +85,25 @@ def rules_for(mutant: str | None, variant: str | None) -> Any:
     return Rules
 
 
+def served_variant(app: Any, variant: str | None) -> tuple[Any, dict[str, Any]]:
+    """The app in a variant's transport middleware, and its server options."""
+    from reference import VARIANTS
+
+    if not variant:
+        return app, {}
+    chosen = VARIANTS[variant]
+    return (chosen.wrap(app) if chosen.wrap else app), dict(chosen.server)
+
+
 def start_embedded(mutant: str | None = None, *, variant: str | None = None,
-                   host: str = "127.0.0.1", port: int = 0) -> tuple[Target, EmbeddedServer]:
-    """Start the reference (a mutant, a variant) on loopback; returns target and server."""
+                   host: str = "127.0.0.1", port: int = 0, now: datetime | None = None
+                   ) -> tuple[Target, EmbeddedServer]:
+    """Start the reference (a mutant, a variant) on loopback; returns target and server.
+
+    ``now``: the server's clock starts at that instant and advances in real time.
+    """
     rules_for(mutant, variant)  # unknown names fail here, in this process
-    server = EmbeddedServer(mutant, host, port, variant)
+    server = EmbeddedServer(mutant, host, port, variant, now)
     raw: dict[str, Any] = server.announcement["fixtures"]
     values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
     fixtures = Fixtures(**values)
@@ -117,12 +128,16 @@ def _serve_child(argv: list[str]) -> None:
 
     from reference import create_app, load_world
 
+    from ._clock import StartedClock, parse_instant_option
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--mutant")
     parser.add_argument("--variant")
+    parser.add_argument("--now", type=parse_instant_option)
     args = parser.parse_args(argv)
+    clock = StartedClock(args.now).now if args.now is not None else None
     world = load_world()
     rules = rules_for(args.mutant, args.variant)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -135,8 +150,9 @@ def _serve_child(argv: list[str]) -> None:
     fixtures = dataclasses.asdict(embedded_fixtures(world))
     print(json.dumps({"port": sock.getsockname()[1], "key": world.primary_key,
                       "fixtures": fixtures}), flush=True)
-    config = uvicorn.Config(create_app(world, rules=rules), log_level="warning",
-                            access_log=False, lifespan="off")
+    app, options = served_variant(create_app(world, rules=rules, clock=clock), args.variant)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                            **{"date_header": False, **options})
     uvicorn.Server(config).run(sockets=[sock])
 
 

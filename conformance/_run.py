@@ -11,7 +11,9 @@ import pytest
 from . import __version__
 from ._catalogue import Check, CheckFailure
 from ._client import BudgetExhausted, Client, Exchange, Redactor
+from ._clock import TargetClock
 from ._context import Context, Profile
+from ._restore import restore_body
 from ._spec import ERRATA_DETECTORS, Spec
 from ._target import Target
 
@@ -47,6 +49,7 @@ class Run:
     original: dict[str, Any] | None = None
     restore_note: str = "not attempted"
     started: float = field(default_factory=time.monotonic)
+    clock: TargetClock = field(default_factory=TargetClock)
     client: Client = field(init=False)
 
     def __post_init__(self) -> None:
@@ -57,6 +60,8 @@ class Run:
     def open(self) -> None:
         """Check the target answers, and record the campaign as it was found."""
         exchange = self.client.send("PATCH", self.target.fixtures.campaign_id, body={})
+        self.clock.observe_exchange(exchange.response_headers.get("date"), exchange.elapsed,
+                                    answered=exchange.status is not None)
         if exchange.error is not None and exchange.error.startswith("connection failed"):
             raise RunAborted(f"target {self.target.base_url} is unreachable: {exchange.error}")
         if exchange.status == 200:
@@ -77,7 +82,7 @@ class Run:
         if self.original is None:
             self.restore_note = "skipped: the campaign's state could not be read at the start"
             return
-        body = restore_body(self.original)
+        body = restore_body(self.original, now=self.clock.now())
         if not body:
             self.restore_note = "nothing to restore"
             return
@@ -99,6 +104,7 @@ class Run:
             seed=self.seed,
             level=self.level,
             check=check,
+            clock=self.clock,
         )
 
     def execute(self, check: Check) -> None:
@@ -169,6 +175,7 @@ class Run:
             },
             "wall_seconds": round(time.monotonic() - self.started, 3),
             "restore": self.restore_note,
+            "clock": self.clock.describe(),
             "errata_exercised": self.errata_exercised(),
             "checks": [
                 {
@@ -187,40 +194,6 @@ class Run:
                 if r.outcome in ("failed", "non-strict", "error")
             ],
         }
-
-
-def restore_body(state: dict[str, Any]) -> dict[str, Any]:
-    """The update that puts a campaign back to `state` (a 200 body)."""
-    body: dict[str, Any] = {}
-    if isinstance(state.get("campaignName"), str) and state["campaignName"]:
-        body["campaignName"] = state["campaignName"]
-    agent = state.get("agent")
-    if isinstance(agent, dict) and isinstance(agent.get("agentId"), str) and agent["agentId"]:
-        body["agentId"] = agent["agentId"]
-    phone = state.get("phoneNumber")
-    if isinstance(phone, dict) and isinstance(phone.get("sipPhoneNumber"), str):
-        body["sipPhoneNumber"] = phone["sipPhoneNumber"]
-    calls = state.get("concurrentCalls")
-    if isinstance(calls, int) and not isinstance(calls, bool) and calls > 0:
-        body["concurrentCalls"] = calls
-    schedule = state.get("scheduledDate")
-    if state.get("scheduled") is True and isinstance(schedule, str):
-        from datetime import UTC, datetime
-
-        try:
-            instant = datetime.fromisoformat(schedule.replace("Z", "+00:00")).astimezone(UTC)
-        except ValueError:
-            instant = None
-        if instant is not None and instant > datetime.now(UTC):
-            body.update(
-                isScheduled=True,
-                scheduledDate=instant.strftime("%Y-%m-%d"),
-                scheduledTime=instant.strftime("%H:%M:%S"),
-                scheduledTimezone="UTC",
-            )
-    elif state.get("scheduled") is False:
-        body["isScheduled"] = False
-    return body
 
 
 def failure_of(exc: BaseException | None) -> CheckFailure | None:

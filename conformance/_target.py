@@ -58,6 +58,7 @@ class Limits:
     max_requests: int | None = None  # whole-run request budget
     time_budget: float | None = None  # whole-run seconds
     max_retry_after: float = 30.0  # longest Retry-After honoured on a 429
+    concurrency: int | None = None  # parallel requests the concurrency checks may send
 
 
 class Secret(str):
@@ -174,7 +175,7 @@ def parse_limits(table: Any, where: str = "limits") -> Limits:
 
 def check_limit(key: str, value: Any, where: str) -> Any:
     number = isinstance(value, int | float) and not isinstance(value, bool)
-    if key == "max_requests":
+    if key in ("max_requests", "concurrency"):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise TargetError(f"{where}: expected a whole number of at least 1, got {value!r}")
         return value

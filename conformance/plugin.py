@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from ._catalogue import MUST, SHOULD, Check, load_catalogue
+from ._clock import parse_instant_option
 from ._context import PROFILES
 from ._run import Result, Run, RunAborted, failure_of
 from ._spec import SpecError, load_spec
@@ -44,6 +45,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run against an embedded mutant of the reference server")
     group.addoption("--conformance-variant", metavar="NAME",
                     help="run against an embedded conformant variant of the reference")
+    group.addoption("--conformance-now", metavar="INSTANT", type=parse_instant_option,
+                    help="embedded targets only: their clock starts at this instant")
     group.addoption("--conformance-level", choices=("schema", "full"), default="full",
                     help="schema: response shapes and statuses only (static mocks); "
                          "full: the behaviour too (default)")
@@ -62,6 +65,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("rate-limit", "requests per second (default: unlimited on loopback, 10 elsewhere)"),
         ("max-requests", "request budget of the whole run"),
         ("time-budget", "seconds the whole run may take"),
+        ("concurrency", "parallel requests of the concurrency checks (on loopback: 3)"),
     ):
         group.addoption(f"--conformance-{name}", metavar="N", help=help_text)
     group.addoption("--conformance-ca-bundle", metavar="FILE",
@@ -131,13 +135,14 @@ def _limits_from_options(config: pytest.Config, target: Any) -> Any:
 
     changes = {}
     for option, key in (("timeout", "timeout"), ("rate_limit", "rate_limit"),
-                        ("max_requests", "max_requests"), ("time_budget", "time_budget")):
+                        ("max_requests", "max_requests"), ("time_budget", "time_budget"),
+                        ("concurrency", "concurrency")):
         raw = config.getoption(f"conformance_{option}")
         if raw is None:
             continue
         flag = "--" + option.replace("_", "-")
         try:
-            value: Any = int(raw) if key == "max_requests" else float(raw)
+            value: Any = int(raw) if key in ("max_requests", "concurrency") else float(raw)
         except ValueError:
             raise TargetError(f"{flag}: expected a number, got {raw!r}") from None
         changes[key] = check_limit(key, value, flag)
@@ -159,12 +164,15 @@ def _start_run(config: pytest.Config) -> Run:
     server = None
     try:
         if path:
+            if config.getoption("conformance_now") is not None:
+                raise TargetError("--conformance-now sets only an embedded target's clock")
             target = load_target(path)
         else:
             from ._embedded import start_embedded
 
             target, server = start_embedded(config.getoption("conformance_mutant"),
-                                            variant=config.getoption("conformance_variant"))
+                                            variant=config.getoption("conformance_variant"),
+                                            now=config.getoption("conformance_now"))
         base_url = config.getoption("conformance_base_url")
         if base_url:
             target = target.with_base_url(check_base_url(base_url, "--base-url"))
@@ -340,6 +348,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if run.aborted:
         tr.write_line(f"RUN ABORTED: {run.redact(run.aborted)}", red=True)
     tr.write_line(f"campaign restore: {run.restore_note}")
+    tr.write_line(f"time judged by: {run.clock.describe()}")
     tr.write_line(f"reproduce this run: --seed {run.seed}")
     tr.write_line(_verdict(run), bold=True,
                   **{"red" if "NOT" in _verdict(run) or run.aborted else "green": True})

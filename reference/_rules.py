@@ -5,6 +5,10 @@ body (400), fields (400, all field errors at once; references to agents and
 numbers are checked for fields that are otherwise valid, in the same pass),
 name uniqueness (409). Nothing is changed unless every check passes.
 
+Every limit and pattern is read from the contract model (``Contract``, the
+published document unless :func:`~reference.create_app` is given another), as
+a :class:`Limit` a mutant can shift.
+
 Documented choices where the contract leaves room:
 
 * A campaign of another account answers 403 (a client may accept 403 or 404).
@@ -20,7 +24,7 @@ Documented choices where the contract leaves room:
 * ``campaignName`` length is counted in Unicode code points; uniqueness among
   the account's other campaigns uses exact comparison (no case folding, no
   trimming). Names holding unpaired surrogates are refused (not Unicode text).
-* ``sipPhoneNumber`` must fully match ``\\+[1-9][0-9]{6,14}`` (ASCII digits, no
+* ``sipPhoneNumber`` must fully match the document's pattern (ASCII digits, no
   trailing newline) and be an active number of the account. No normalisation.
 * ``scheduledDate`` is a calendar date ``YYYY-MM-DD`` (the date-time form of
   the spec's example is refused); ``scheduledTime`` is ``HH:mm:ss`` from
@@ -47,17 +51,19 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from http import HTTPStatus
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo, available_timezones
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from conformance._contract import Contract, load_contract, python_pattern
+
 from ._world import Account, Agent, Campaign, PhoneNumber, Schedule, World
 
 logger = logging.getLogger("reference")
 
-__all__ = ["ApiError", "Invalid", "Rules", "SKIP", "format_instant"]
+__all__ = ["ApiError", "Invalid", "Limit", "Rules", "SKIP", "format_instant"]
 
 
 class ApiError(Exception):
@@ -100,41 +106,86 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-# (request field, cleaner method, key in the change set)
-FIELDS: tuple[tuple[str, str, str], ...] = (
-    ("campaignName", "clean_campaign_name", "name"),
-    ("sipPhoneNumber", "clean_sip_phone_number", "phone"),
-    ("agentId", "clean_agent_id", "agent"),
-    ("isScheduled", "clean_is_scheduled", "is_scheduled"),
-    ("scheduledDate", "clean_scheduled_date", "date"),
-    ("scheduledTime", "clean_scheduled_time", "time"),
-    ("scheduledTimezone", "clean_scheduled_timezone", "timezone"),
-    ("concurrentCalls", "clean_concurrent_calls", "concurrent_calls"),
-    ("dynamicVariables", "clean_dynamic_variables", "dynamic_variables"),
-)
+# How the reference handles each documented field: (cleaner method, key in
+# the change set). Which fields are documented is the contract's to say.
+BINDINGS: dict[str, tuple[str, str]] = {
+    "campaignName": ("clean_campaign_name", "name"),
+    "sipPhoneNumber": ("clean_sip_phone_number", "phone"),
+    "agentId": ("clean_agent_id", "agent"),
+    "isScheduled": ("clean_is_scheduled", "is_scheduled"),
+    "scheduledDate": ("clean_scheduled_date", "date"),
+    "scheduledTime": ("clean_scheduled_time", "time"),
+    "scheduledTimezone": ("clean_scheduled_timezone", "timezone"),
+    "concurrentCalls": ("clean_concurrent_calls", "concurrent_calls"),
+    "dynamicVariables": ("clean_dynamic_variables", "dynamic_variables"),
+}
+
+
+def _written_pattern(written: str | None) -> str:
+    """A regex for a format written as letters (YYYY-MM-DD): each letter one ASCII digit."""
+    if not written:
+        raise ValueError("the contract writes no format for the field")
+    return "".join("[0-9]" if ch.isalpha() else re.escape(ch) for ch in written)
+
+
+class Limit:
+    """A limit or pattern of the rules, read from the contract they serve.
+
+    On an instance it is the value read from ``rules.contract``; on the class
+    it is the descriptor itself, so a mutant moves a bound relative to the
+    contract's: ``NAME_MAX = Rules.NAME_MAX.shifted(1)``.
+    """
+
+    def __init__(self, read: Callable[[Contract], Any]) -> None:
+        self.read = read
+
+    @overload
+    def __get__(self, rules: None, owner: type) -> Limit: ...
+    @overload
+    def __get__(self, rules: Rules, owner: type) -> Any: ...
+    def __get__(self, rules: Rules | None, owner: type) -> Any:
+        return self if rules is None else self.read(rules.contract)
+
+    def shifted(self, by: int) -> Limit:
+        """The limit moved by `by` (for a mutant's off-by-one)."""
+        return Limit(lambda contract: self.read(contract) + by)
 
 
 class Rules:
     """Reference behaviour. Subclasses override one method or limit to inject a fault."""
 
-    NAME_MIN = 1
-    NAME_MAX = 128
-    AGENT_ID_MIN = 1
-    AGENT_ID_MAX = 64
-    CONCURRENT_MIN = 1
-    CONCURRENT_MAX = 2**31 - 1
-    PHONE_PATTERN = r"\+[1-9][0-9]{6,14}"
-    DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-    TIME_PATTERN = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    NAME_MIN = Limit(lambda c: c.field("campaignName").length_bounds[0])
+    NAME_MAX = Limit(lambda c: c.field("campaignName").max_length)
+    AGENT_ID_MIN = Limit(lambda c: c.field("agentId").length_bounds[0])
+    AGENT_ID_MAX = Limit(lambda c: c.field("agentId").max_length)
+    CONCURRENT_MIN = Limit(lambda c: c.field("concurrentCalls").integer_bounds[0])
+    CONCURRENT_MAX = Limit(lambda c: c.field("concurrentCalls").integer_bounds[1])
+    PHONE_PATTERN = Limit(lambda c: python_pattern(c.field("sipPhoneNumber").pattern or ""))
+    DATE_PATTERN = Limit(lambda c: _written_pattern(c.field("scheduledDate").written_format))
+    TIME_PATTERN = Limit(lambda c: python_pattern(c.field("scheduledTime").pattern or ""))
     MAX_BODY_BYTES = 1 << 20
-    API_KEY_HEADER = "x-api-key"
-    ALLOWED_METHODS = ("PATCH",)
+    API_KEY_HEADER = Limit(lambda c: c.security_header.lower())
+    ALLOWED_METHODS = Limit(lambda c: (c.method,))
     STATUS_WHEN_SCHEDULED = "scheduled"
     STATUS_WHEN_UNSCHEDULED = "live"
 
-    def __init__(self, world: World, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        world: World,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        contract: Contract | None = None,
+    ) -> None:
         self.world = world
         self._clock = clock
+        self.contract = contract if contract is not None else load_contract()
+        unbound = [name for name in self.contract.field_names if name not in BINDINGS]
+        if unbound:
+            raise ValueError(f"the reference implements no field {', '.join(unbound)}")
+
+    def binding(self, name: str) -> tuple[str, str]:
+        """(cleaner method, change-set key) of documented field `name`."""
+        return BINDINGS[name]
 
     # ------------------------------------------------------------ entry
 
@@ -169,6 +220,7 @@ class Rules:
             return self.success_response(self.render_campaign(campaign))
 
     def now(self) -> datetime:
+        """The server's clock: the injected one, else this machine's."""
         return self._clock() if self._clock is not None else datetime.now(UTC)
 
     # ------------------------------------------------------------ auth
@@ -249,13 +301,14 @@ class Rules:
         """Clean every documented field present; return (changes, field errors)."""
         cleaned: dict[str, Any] = {}
         errors: dict[str, str] = {}
-        known = {name for name, _, _ in FIELDS}
+        known = self.contract.field_names
         for key, value in body.items():
             if key not in known:
                 self.unknown_property(key, value, errors)
-        for name, cleaner, slot in FIELDS:
+        for name in known:
             if name not in body:
                 continue
+            cleaner, slot = self.binding(name)
             value = body[name]
             try:
                 result = self.null_value(name) if value is None else getattr(self, cleaner)(value)
@@ -397,13 +450,11 @@ class Rules:
         if flag is False:
             return False
         missing = False
-        for name, slot in (
-            ("scheduledDate", "date"),
-            ("scheduledTime", "time"),
-            ("scheduledTimezone", "timezone"),
-        ):
+        flag_name = self.contract.schedule_flag
+        for name in self.contract.schedule_fields:
+            slot = self.binding(name)[1]
             if name not in body:
-                errors[name] = "required when isScheduled is true"
+                errors[name] = f"required when {flag_name} is true"
                 missing = True
             elif slot not in cleaned:
                 missing = True  # already reported as invalid
@@ -509,7 +560,7 @@ class Rules:
         self, status: int, message: str, path: str, validation_errors: dict[str, str] | None
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "timestamp": format_instant(datetime.now(UTC)),
+            "timestamp": format_instant(self.now()),
             "status": status,
             "error": HTTPStatus(status).phrase,
             "message": message,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import time
 from types import TracebackType
@@ -66,6 +67,7 @@ def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> Running
         access_log=False,
         lifespan="off",
         timeout_graceful_shutdown=1,
+        date_header=False,  # the app stamps Date from its own clock
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
@@ -80,3 +82,16 @@ def serve_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> Running
             raise RuntimeError(f"server on {host}:{bound_port} did not start")
         time.sleep(0.01)
     return RunningServer(server, thread, host, bound_port)
+
+
+def stop_child(process: subprocess.Popen[str]) -> None:
+    """End a server started as a child process: terminate, then kill if it lingers."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+    if process.stdout is not None:
+        process.stdout.close()

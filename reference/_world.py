@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from conformance._contract import Contract, load_contract
+
 DEFAULT_FIXTURES = Path(__file__).with_name("fixtures.toml")
 
 CAMPAIGN_STATUSES = ("live", "scheduled", "paused", "completed")
@@ -225,7 +227,7 @@ def _parse_instant(reader: _Reader, key: str) -> datetime:
     return at.astimezone(UTC)
 
 
-def _load_account(reader: _Reader, seen_keys: set[str]) -> Account:
+def _load_account(reader: _Reader, seen_keys: set[str], calls: tuple[int, int]) -> Account:
     account_id = reader.text("id")
     api_key = reader.opt_text("api_key") or secrets.token_urlsafe(24)
     if api_key in seen_keys:
@@ -291,7 +293,7 @@ def _load_account(reader: _Reader, seen_keys: set[str]) -> Account:
             name=campaign_reader.text("name"),
             status=campaign_reader.text("status", choices=CAMPAIGN_STATUSES),
             concurrent_calls=campaign_reader.integer(
-                "concurrent_calls", minimum=1, maximum=2**31 - 1
+                "concurrent_calls", minimum=calls[0], maximum=calls[1]
             ),
             agent=account.agents[agent_id],
             phone_number=account.phone_numbers[number_id],
@@ -303,8 +305,13 @@ def _load_account(reader: _Reader, seen_keys: set[str]) -> Account:
     return account
 
 
-def load_world(path: str | Path | None = None) -> World:
-    """Read a fixtures file (default: ``reference/fixtures.toml``) into a fresh World."""
+def load_world(path: str | Path | None = None, *, contract: Contract | None = None) -> World:
+    """Read a fixtures file (default: ``reference/fixtures.toml``) into a fresh World.
+
+    Values the contract bounds (concurrent calls) are checked against
+    ``contract`` (default: the published document).
+    """
+    calls = (contract or load_contract()).field("concurrentCalls").integer_bounds
     source = Path(path) if path is not None else DEFAULT_FIXTURES
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"))
@@ -319,7 +326,7 @@ def load_world(path: str | Path | None = None) -> World:
     campaign_owner: dict[str, str] = {}
     names_by_account: dict[str, set[str]] = {}
     for account_reader in root.tables("accounts"):
-        account = _load_account(account_reader, seen_keys)
+        account = _load_account(account_reader, seen_keys, calls)
         if account.account_id in accounts:
             raise FixtureError(f"{account_reader._name('id')}: duplicate {account.account_id!r}")
         for index, campaign in enumerate(account.campaigns.values()):

@@ -22,7 +22,9 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ._rules import SKIP, ApiError, Invalid, Rules
+from conformance._contract import Contract
+
+from ._rules import SKIP, ApiError, Invalid, Limit, Rules
 from ._world import Account, Agent, Campaign, PhoneNumber, Schedule
 
 __all__ = ["CHECK_IDS", "MUTANTS", "Mutant", "mutant"]
@@ -61,6 +63,7 @@ CHECK_IDS: tuple[str, ...] = (
     "schedule_instant_matches_timezone",
     "schedule_requires_date_time_zone",
     "past_schedule_rejected",
+    "past_time_today_rejected",
     "schedule_date_format_enforced",
     "schedule_time_format_enforced",
     "schedule_timezone_must_be_iana",
@@ -75,6 +78,7 @@ CHECK_IDS: tuple[str, ...] = (
     "rejected_request_changes_nothing",
     "repeated_update_is_stable",
     "status_code_documented",
+    "refusals_use_documented_statuses",
     "response_content_type_is_json",
     "response_matches_schema",
     "error_status_matches_http",
@@ -85,6 +89,9 @@ CHECK_IDS: tuple[str, ...] = (
     "every_request_answered",
     "fuzzed_valid_requests_conform",
     "fuzzed_invalid_requests_rejected",
+    "histories_follow_the_model",
+    "concurrent_updates_all_applied",
+    "concurrent_identical_updates_agree",
 )
 
 
@@ -325,7 +332,7 @@ class NullDynamicVariableServerError(Rules):
 @mutant(
     "unsupported_media_type_415",
     "a Content-Type other than JSON answers 415, which the operation does not document",
-    ("status_code_documented",),
+    ("refusals_use_documented_statuses",),
 )
 class UnsupportedMediaType415(Rules):
     def check_content_type(self, content_type: str | None) -> None:
@@ -338,7 +345,7 @@ class UnsupportedMediaType415(Rules):
 @mutant(
     "payload_too_large_413",
     "a body over 1 MiB answers 413, which the operation does not document",
-    ("status_code_documented",),
+    ("refusals_use_documented_statuses",),
 )
 class PayloadTooLarge413(Rules):
     def body_error(self, message: str) -> ApiError:
@@ -420,7 +427,7 @@ class TrailingGarbageAccepted(Rules):
 
 @mutant("name_min_0", "an empty campaignName is accepted", ("name_empty_rejected",))
 class NameMin0(Rules):
-    NAME_MIN = 0
+    NAME_MIN = Rules.NAME_MIN.shifted(-1)
 
 
 @mutant(
@@ -429,7 +436,7 @@ class NameMin0(Rules):
     ("name_too_long_rejected",),
 )
 class NameMax129(Rules):
-    NAME_MAX = 129
+    NAME_MAX = Rules.NAME_MAX.shifted(1)
 
 
 @mutant(
@@ -438,7 +445,7 @@ class NameMax129(Rules):
     ("name_length_bounds_accepted",),
 )
 class NameMax127(Rules):
-    NAME_MAX = 127
+    NAME_MAX = Rules.NAME_MAX.shifted(-1)
 
 
 @mutant(
@@ -521,13 +528,25 @@ class NameNumberCoerced(Rules):
 # ==================================================================== phone
 
 
+def _digits_moved(*, fewest: int = 0, most: int = 0) -> Limit:
+    """The document's +E.164 pattern with its digit counts moved."""
+
+    def read(contract: Contract) -> str:
+        digits = contract.field("sipPhoneNumber").digits
+        assert digits is not None, "the phone mutants need a +E.164-shaped pattern"
+        low, high = digits[0] - 1 + fewest, digits[1] - 1 + most
+        return rf"\+[1-9][0-9]{{{low},{high}}}"
+
+    return Limit(read)
+
+
 @mutant(
     "phone_6_digits_accepted",
     "the phone pattern allows 6 digits after '+' ({5,14} instead of {6,14})",
     ("phone_pattern_enforced",),
 )
 class Phone6DigitsAccepted(Rules):
-    PHONE_PATTERN = r"\+[1-9][0-9]{5,14}"
+    PHONE_PATTERN = _digits_moved(fewest=-1)
 
 
 @mutant(
@@ -536,7 +555,7 @@ class Phone6DigitsAccepted(Rules):
     ("provisioned_numbers_accepted",),
 )
 class Phone15DigitsRejected(Rules):
-    PHONE_PATTERN = r"\+[1-9][0-9]{6,13}"
+    PHONE_PATTERN = _digits_moved(most=-1)
 
 
 @mutant(
@@ -545,7 +564,7 @@ class Phone15DigitsRejected(Rules):
     ("phone_pattern_enforced",),
 )
 class Phone16DigitsAccepted(Rules):
-    PHONE_PATTERN = r"\+[1-9][0-9]{6,15}"
+    PHONE_PATTERN = _digits_moved(most=1)
 
 
 @mutant(
@@ -558,7 +577,7 @@ class PhoneTrailingNewlineAccepted(Rules):
     def clean_sip_phone_number(self, value: Any) -> str:
         if not isinstance(value, str):
             raise Invalid("must be a string")
-        if re.match(r"^\+[1-9][0-9]{6,14}$", value) is None:
+        if re.match(self.contract.field("sipPhoneNumber").pattern or "", value) is None:
             raise Invalid("must be an E.164 number")
         return value.rstrip("\n")
 
@@ -572,7 +591,7 @@ class PhoneUnicodeDigitsAccepted(Rules):
     def clean_sip_phone_number(self, value: Any) -> str:
         if not isinstance(value, str):
             raise Invalid("must be a string")
-        if re.fullmatch(r"\+[1-9]\d{6,14}", value) is None:
+        if re.fullmatch(self.PHONE_PATTERN.replace("[0-9]", r"\d"), value) is None:
             raise Invalid("must be an E.164 number")
         return "".join(str(unicodedata.digit(ch, ch)) for ch in value)
 
@@ -610,7 +629,7 @@ class PhonePlusAdded(Rules):
     ("agent_id_length_enforced",),
 )
 class AgentIdMax65(Rules):
-    AGENT_ID_MAX = 65
+    AGENT_ID_MAX = Rules.AGENT_ID_MAX.shifted(1)
 
 
 @mutant(
@@ -619,7 +638,7 @@ class AgentIdMax65(Rules):
     ("known_agents_accepted", "agent_id_length_enforced"),
 )
 class AgentIdMax63(Rules):
-    AGENT_ID_MAX = 63
+    AGENT_ID_MAX = Rules.AGENT_ID_MAX.shifted(-1)
 
 
 @mutant(
@@ -628,7 +647,7 @@ class AgentIdMax63(Rules):
     ("known_agents_accepted", "agent_id_length_enforced"),
 )
 class AgentIdMin2(Rules):
-    AGENT_ID_MIN = 2
+    AGENT_ID_MIN = Rules.AGENT_ID_MIN.shifted(1)
 
 
 # ================================================================= schedule
@@ -667,7 +686,7 @@ class PastScheduleAccepted(Rules):
     "schedule_today_by_utc_date",
     "'in the future' is decided by comparing the instant's UTC date with today's UTC date, "
     "so an earlier time today is accepted",
-    ("past_schedule_rejected",),
+    ("past_time_today_rejected",),
 )
 class ScheduleTodayByUtcDate(Rules):
     def is_future(self, at: datetime) -> bool:
@@ -853,7 +872,7 @@ class ScheduleTimezoneUnknownAsUtc(Rules):
     ("concurrent_calls_range_enforced",),
 )
 class ConcurrentCallsZeroAccepted(Rules):
-    CONCURRENT_MIN = 0
+    CONCURRENT_MIN = Rules.CONCURRENT_MIN.shifted(-1)
 
 
 @mutant(
@@ -862,7 +881,7 @@ class ConcurrentCallsZeroAccepted(Rules):
     ("concurrent_calls_bounds_accepted",),
 )
 class ConcurrentCallsInt32MaxRejected(Rules):
-    CONCURRENT_MAX = 2**31 - 2
+    CONCURRENT_MAX = Rules.CONCURRENT_MAX.shifted(-1)
 
 
 @mutant(
@@ -871,7 +890,7 @@ class ConcurrentCallsInt32MaxRejected(Rules):
     ("concurrent_calls_range_enforced",),
 )
 class ConcurrentCallsInt32OverflowAccepted(Rules):
-    CONCURRENT_MAX = 2**31
+    CONCURRENT_MAX = Rules.CONCURRENT_MAX.shifted(1)
 
 
 @mutant(
@@ -1458,3 +1477,68 @@ class JsonSolidusEscapeRefused(Rules):
         if re.search(rb"(?<!\\)(?:\\\\)*\\/", raw):
             raise self.body_error("Request body is not valid JSON")
         return super().parse_json(raw)
+
+
+# ============================================ "future" decided without the clock's instant
+# Each way of getting "must be a future date" wrong that compares something other
+# than the instant with the server's "now"; the suite must catch each at any hour.
+
+
+class _FutureFromLocalFields(Rules):
+    """Keeps the schedule's local date, time and zone for is_future (not a mutant).
+
+    Validation runs under the world's lock, so the fields stay those of the
+    request being judged.
+    """
+
+    local: tuple[date, time, str]
+
+    def resolve_schedule(
+        self, cleaned: dict[str, Any], body: dict[str, Any], errors: dict[str, str]
+    ) -> Schedule | bool | None:
+        if {"date", "time", "timezone"} <= cleaned.keys():
+            self.local = cleaned["date"], cleaned["time"], cleaned["timezone"]
+        return super().resolve_schedule(cleaned, body, errors)
+
+
+@mutant(
+    "schedule_today_by_local_date",
+    "'in the future' compares the schedule's date with today's date in its own zone, "
+    "so an earlier time today is accepted",
+    ("past_time_today_rejected",),
+)
+class ScheduleTodayByLocalDate(_FutureFromLocalFields):
+    def is_future(self, at: datetime) -> bool:
+        day, _, zone = self.local
+        return day >= self.now().astimezone(ZoneInfo(zone)).date()
+
+
+@mutant(
+    "schedule_future_ignores_zone",
+    "'in the future' reads scheduledDate/scheduledTime as UTC (the stored instant "
+    "honours the zone), so a past time in a zone east of UTC is accepted",
+    ("past_time_today_rejected",),
+)
+class ScheduleFutureIgnoresZone(_FutureFromLocalFields):
+    def is_future(self, at: datetime) -> bool:
+        day, clock, _ = self.local
+        return datetime.combine(day, clock, tzinfo=UTC) > self.now()
+
+
+@mutant(
+    "schedule_future_by_wall_time",
+    "'in the future' compares the schedule's wall-clock date and time with the server's "
+    "own wall clock (America/Los_Angeles), ignoring both zones",
+    ("past_time_today_rejected",),
+)
+class ScheduleFutureByWallTime(_FutureFromLocalFields):
+    SERVER_ZONE = "America/Los_Angeles"
+
+    def is_future(self, at: datetime) -> bool:
+        day, clock, _ = self.local
+        server_wall = self.now().astimezone(ZoneInfo(self.SERVER_ZONE)).replace(tzinfo=None)
+        return datetime.combine(day, clock) > server_wall
+
+
+# Faults only a history reveals live in their own module; importing it registers them.
+from . import history_mutants  # noqa: E402,F401

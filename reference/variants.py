@@ -6,19 +6,23 @@ reference (see spec/errata.yaml). Each is a small subclass of
 :class:`~reference.Rules` overriding one choice; a conformance run against
 any of them must pass every MUST check. ``strict_ok`` is False for a variant
 that only departs from a SHOULD rule (it must pass without ``--strict``).
+Traits of transport that no Rules method decides (compression, chunking,
+closed connections, 429s, latency) come as ASGI middleware (``wrap``) or
+uvicorn options (``server``), from reference/_transport.py.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ._rules import ApiError, Invalid, Rules
+from ._rules import ApiError, Invalid, Rules, format_instant
+from ._transport import Chunked, Compressed, ConnectionClose, Latency, RateLimited, Wrap, wrapped_by
 from ._world import Account, Campaign
 
 __all__ = ["VARIANTS", "Variant", "variant"]
@@ -30,18 +34,23 @@ class Variant:
     description: str
     strict_ok: bool
     rules: type[Rules]
+    # Transport traits a Rules subclass cannot express: ASGI middleware around
+    # the app, and uvicorn options (reference/_transport.py).
+    wrap: Wrap | None = None
+    server: Mapping[str, Any] = field(default_factory=dict)
 
 
 VARIANTS: dict[str, Variant] = {}
 
 
 def variant(
-    name: str, description: str, *, strict_ok: bool = True
+    name: str, description: str, *, strict_ok: bool = True, wrap: Wrap | None = None,
+    server: Mapping[str, Any] | None = None,
 ) -> Callable[[type[Rules]], type[Rules]]:
     def register(cls: type[Rules]) -> type[Rules]:
         if name in VARIANTS or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise ValueError(f"bad or duplicate variant name {name!r}")
-        VARIANTS[name] = Variant(name, description, strict_ok, cls)
+        VARIANTS[name] = Variant(name, description, strict_ok, cls, wrap, dict(server or {}))
         return cls
 
     return register
@@ -176,6 +185,142 @@ class NoValidationErrors(Rules):
                    validation_errors: dict[str, str] | None) -> dict[str, Any]:
         return super().error_body(status, message, path, None)
 
+
+
+# ---------------------------------------------------------------- the zoo
+# Ordinary traits of real deployments, none of which the contract governs:
+# content codings, chunked bodies, closed connections, undocumented and moving
+# fields, error types, a clock a little off, rate limits, latency.
+
+@variant("gzip_responses", "every body gzip-compressed when the request offers gzip",
+         wrap=wrapped_by(Compressed, coding="gzip"))
+class GzipResponses(Rules):
+    pass
+
+
+@variant("deflate_responses", "every body deflate-compressed when the request offers deflate",
+         wrap=wrapped_by(Compressed, coding="deflate"))
+class DeflateResponses(Rules):
+    pass
+
+
+@variant("br_responses", "every body Brotli-compressed when the request offers br",
+         wrap=wrapped_by(Compressed, coding="br"))
+class BrResponses(Rules):
+    pass
+
+
+@variant("chunked_responses", "bodies sent chunked, in 37-byte pieces, without Content-Length",
+         wrap=wrapped_by(Chunked))
+class ChunkedResponses(Rules):
+    pass
+
+
+@variant("connection_close", "Connection: close on every response", wrap=ConnectionClose)
+class ConnectionCloseEveryTime(Rules):
+    pass
+
+
+@variant("idle_connections_closed",
+         "kept-alive connections closed by the server after 50 ms idle",
+         server={"timeout_keep_alive": 0.05})
+class IdleConnectionsClosed(Rules):
+    pass
+
+
+@variant("moving_and_echoed_fields",
+         "200 bodies carry createdAt, a moving updatedAt and version, an ETag header and the "
+         "echoed dynamicVariables; agent and phoneNumber carry extras; error bodies a "
+         "per-request requestId")
+class MovingAndEchoedFields(Rules):
+    CREATED = "2025-01-02T03:04:05.000Z"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.versions: dict[str, int] = {}
+        self.requests = 0
+
+    def apply(self, campaign: Campaign, changes: dict[str, Any]) -> None:
+        super().apply(campaign, changes)
+        self.versions[campaign.campaign_id] = self.versions.get(campaign.campaign_id, 0) + 1
+
+    def render_campaign(self, campaign: Campaign) -> dict[str, Any]:
+        body = super().render_campaign(campaign)
+        body["agent"]["voice"] = {"provider": "acme", "speed": 1.0}
+        body["phoneNumber"]["lastUsedAt"] = format_instant(self.now())
+        return {
+            **body,
+            "createdAt": self.CREATED,
+            "updatedAt": format_instant(self.now()),
+            "version": self.versions.get(campaign.campaign_id, 0),
+            "dynamicVariables": campaign.dynamic_variables,
+        }
+
+    def success_response(self, body: dict[str, Any]) -> Any:
+        etag = f'W/"{body["campaignId"]}-{body["version"]}"'
+        return self.json_response(body, 200, headers={"ETag": etag})
+
+    def error_body(self, status: int, message: str, path: str,
+                   validation_errors: dict[str, str] | None) -> dict[str, Any]:
+        self.requests += 1
+        return {**super().error_body(status, message, path, validation_errors),
+                "requestId": f"req-{self.requests:08d}", "documentation": "https://example.test/e"}
+
+
+ERROR_TYPES = {400: "VALIDATION_ERROR", 401: "UNAUTHORIZED", 403: "FORBIDDEN",
+               404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 409: "CONFLICT",
+               500: "INTERNAL_ERROR"}
+
+
+@variant("error_types", "Error.error is an error type (VALIDATION_ERROR, NOT_FOUND, ...)")
+class ErrorTypes(Rules):
+    def error_body(self, status: int, message: str, path: str,
+                   validation_errors: dict[str, str] | None) -> dict[str, Any]:
+        body = super().error_body(status, message, path, validation_errors)
+        return {**body, "error": ERROR_TYPES.get(status, "REQUEST_FAILED")}
+
+
+@variant("validation_errors_as_arrays",
+         "validationErrors maps each field to an array of messages")
+class ValidationErrorsAsArrays(Rules):
+    def error_body(self, status: int, message: str, path: str,
+                   validation_errors: dict[str, str] | None) -> dict[str, Any]:
+        body = super().error_body(status, message, path, None)
+        if validation_errors is not None:
+            body["validationErrors"] = {k: [v, "see the documentation"]
+                                        for k, v in validation_errors.items()}
+        return body
+
+
+class _SkewedClock(Rules):
+    """A server whose clock is off by SKEW, in its decisions and its Date header."""
+
+    SKEW = timedelta(0)
+
+    def now(self) -> datetime:
+        return super().now() + self.SKEW
+
+
+@variant("clock_two_minutes_ahead", "the server's clock runs two minutes ahead")
+class ClockTwoMinutesAhead(_SkewedClock):
+    SKEW = timedelta(minutes=2)
+
+
+@variant("clock_two_minutes_behind", "the server's clock runs two minutes behind")
+class ClockTwoMinutesBehind(_SkewedClock):
+    SKEW = timedelta(minutes=-2)
+
+
+@variant("rate_limited_now_and_then",
+         "every 64th request is answered 429 with Retry-After: 1, before the app sees it",
+         wrap=wrapped_by(RateLimited, every=64, retry_after="1"))
+class RateLimitedNowAndThen(Rules):
+    pass
+
+
+@variant("slow_responses", "every response 100 ms late", wrap=wrapped_by(Latency, seconds=0.1))
+class SlowResponses(Rules):
+    pass
 
 
 # ===================================================================== errata audit

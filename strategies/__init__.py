@@ -7,10 +7,14 @@ Valid values (:func:`campaign_names`, :func:`e164_numbers`,
 :data:`RULES`), and raw payloads no server should answer with a 5xx
 (:func:`hostile_payloads`), hostile-but-legal names and the equivalent ways
 JSON writes one value (:func:`hostile_names`, :func:`json_encodings`).
+
+Every bound and pattern is read from the contract model
+(``conformance._contract``): a strategy takes its bounds as keyword
+arguments, defaulting to the contract's, and ``contract=`` points it at
+another reading of the document.
 """
 
 from ._bodies import (
-    DOCUMENTED_FIELDS,
     RULES,
     UNKNOWN_PROPERTY,
     InvalidBody,
@@ -23,13 +27,12 @@ from ._hostile import hostile_payloads
 from ._names import campaign_names
 from ._phones import e164_numbers, invalid_e164_numbers
 from ._raw import RawBody
-from ._schedules import Schedule, past_schedules, schedules
+from ._schedules import Schedule, past_schedules, schedule_earlier_today, schedules
 from ._text import CONTROL_CHARACTERS, HOSTILE_TEXTS, hostile_names, json_encodings
 from ._zones import time_zones
 
 __all__ = [
     "CONTROL_CHARACTERS",
-    "DOCUMENTED_FIELDS",
     "HOSTILE_TEXTS",
     "RULES",
     "UNKNOWN_PROPERTY",
@@ -46,6 +49,7 @@ __all__ = [
     "invalid_e164_numbers",
     "json_encodings",
     "past_schedules",
+    "schedule_earlier_today",
     "schedules",
     "time_zones",
     "update_bodies",

@@ -6,23 +6,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import count
+from itertools import combinations, count
 from types import MappingProxyType
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from ._names import campaign_names, names_of_lengths
+from conformance._contract import Contract
+
+from ._names import campaign_names, name_bounds, names_of_lengths
 from ._phones import e164_numbers, invalid_e164_numbers
 from ._raw import RawBody
 from ._schedules import Schedule, past_schedules, schedules
 from ._validation import (
-    AGENT_ID_MAX,
-    INT32_MAX,
-    NAME_MAX,
     check_agent_ids,
     check_aware,
+    check_bounds,
+    check_contract,
     check_phone_numbers,
     check_strings,
     check_timedelta,
@@ -57,20 +58,6 @@ RULES: Mapping[str, frozenset[int]] = MappingProxyType(
     }
 )
 
-#: The properties UpdateCampaignRequest documents.
-DOCUMENTED_FIELDS = (
-    "campaignName",
-    "sipPhoneNumber",
-    "agentId",
-    "isScheduled",
-    "scheduledDate",
-    "scheduledTime",
-    "scheduledTimezone",
-    "concurrentCalls",
-    "dynamicVariables",
-)
-SCHEDULE_FIELDS = ("scheduledDate", "scheduledTime", "scheduledTimezone")
-
 #: A property the contract does not document; bodies may carry it (PATCH
 #: bodies allow unknown properties) and servers should ignore it.
 UNKNOWN_PROPERTY = "clientReference"
@@ -98,12 +85,25 @@ class InvalidBody:
 # ---------------------------------------------------------------- values
 
 
-def concurrent_calls() -> st.SearchStrategy[int]:
-    """Valid concurrentCalls: integers 1..2147483647, often at the bounds."""
+def concurrent_calls(
+    *,
+    min_value: int | None = None,
+    max_value: int | None = None,
+    contract: Contract | None = None,
+) -> st.SearchStrategy[int]:
+    """Valid concurrentCalls: integers from min_value to max_value, often at the bounds.
+
+    The bounds default to the contract's (a positive int32: 1 to 2147483647
+    in the published document) and must lie within them.
+    """
+    allowed = check_contract(contract).field("concurrentCalls").integer_bounds
+    low = allowed[0] if min_value is None else min_value
+    high = allowed[1] if max_value is None else max_value
+    low, high = check_bounds("min_value", low, "max_value", high, allowed)
     return st.one_of(
-        st.sampled_from([1, INT32_MAX, 5]),
-        st.integers(1, 100),
-        st.integers(1, INT32_MAX),
+        st.sampled_from(sorted({low, high, min(max(5, low), high)})),
+        st.integers(low, min(low + 99, high)),
+        st.integers(low, high),
     )
 
 
@@ -146,13 +146,13 @@ def dynamic_variables(*, names: Iterable[str] | None = None) -> st.SearchStrateg
     return st.dictionaries(st.sampled_from(keys), _VARIABLE_VALUES, max_size=4)
 
 
-def _untaken(name: str, taken: frozenset[str]) -> str:
+def _untaken(name: str, taken: frozenset[str], max_size: int) -> str:
     """``name``, or ``name`` with a numeric suffix if another campaign has it."""
     for number in count():
         if name not in taken:
             return name
         suffix = str(number)
-        name = name[: NAME_MAX - len(suffix)] + suffix
+        name = name[: max_size - len(suffix)] + suffix
     raise AssertionError("unreachable")
 
 
@@ -167,19 +167,26 @@ def _unprovisioned(number: str, provisioned: frozenset[str]) -> str:
     raise AssertionError("unreachable")
 
 
-def _unknown_agent(agent_id: str, known: frozenset[str]) -> str:
+def _unknown_agent(agent_id: str, known: frozenset[str], max_size: int) -> str:
     """``agent_id``, or ``agent_id`` with a numeric suffix if it is known."""
     original = agent_id
     for counter in count():
         if agent_id not in known:
             return agent_id
         suffix = str(counter)
-        agent_id = original[: AGENT_ID_MAX - len(suffix)] + suffix
+        agent_id = original[: max_size - len(suffix)] + suffix
     raise AssertionError("unreachable")
 
 
-def _schedule_fields(schedule: Schedule) -> dict[str, Any]:
-    return {"isScheduled": True, **schedule.fields}
+def _schedule_fields(schedule: Schedule, contract: Contract) -> dict[str, Any]:
+    return {contract.schedule_flag: True, **schedule.fields}
+
+
+def _agent_id_bounds(contract: Contract) -> tuple[int, int]:
+    low, high = contract.field("agentId").length_bounds
+    if high is None:
+        raise InvalidArgument("the contract sets no maxLength for agentId")
+    return low, high
 
 
 def _merge(*parts: dict[str, Any]) -> dict[str, Any]:
@@ -201,6 +208,7 @@ def update_bodies(
     taken_names: Iterable[str] = (),
     variable_names: Iterable[str] = (),
     unknown_properties: bool = False,
+    contract: Contract | None = None,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid update bodies: any subset of the documented fields, valid for the account.
 
@@ -211,22 +219,27 @@ def update_bodies(
     or no schedule field at all.  dynamicVariables are drawn only with
     ``variable_names`` (their keys must be the agent's variables).  With
     ``unknown_properties`` a body sometimes also carries the undocumented
-    property ``clientReference``, which servers ignore.
+    property ``clientReference``, which servers ignore.  Bounds and patterns
+    come from ``contract`` (default: the published document).
     """
-    agents = check_agent_ids(agent_ids)
-    phones = check_phone_numbers(phone_numbers)
+    rules = check_contract(contract)
+    agents = check_agent_ids(agent_ids, rules)
+    phones = check_phone_numbers(phone_numbers, rules)
     check_aware("now", now)
     check_timedelta("lead", lead)
     taken = frozenset(check_strings("taken_names", taken_names))
+    longest = name_bounds(rules)[1]
 
     optional: dict[str, st.SearchStrategy[Any]] = {
-        "campaignName": campaign_names().map(lambda name: _untaken(name, taken)),
+        "campaignName": campaign_names(contract=rules).map(
+            lambda name: _untaken(name, taken, longest)
+        ),
     }
     if phones:
         optional["sipPhoneNumber"] = st.sampled_from(phones)
     if agents:
         optional["agentId"] = st.sampled_from(agents)
-    optional["concurrentCalls"] = concurrent_calls()
+    optional["concurrentCalls"] = concurrent_calls(contract=rules)
     variables = check_strings("variable_names", variable_names)
     if variables:
         optional["dynamicVariables"] = dynamic_variables(names=variables)
@@ -234,8 +247,8 @@ def update_bodies(
         optional[UNKNOWN_PROPERTY] = st.text(max_size=10, alphabet="abcdef0123456789-")
     scheduling = st.one_of(
         st.just({}),
-        st.just({"isScheduled": False}),
-        schedules(after=now + lead).map(_schedule_fields),
+        st.just({rules.schedule_flag: False}),
+        schedules(after=now + lead).map(lambda schedule: _schedule_fields(schedule, rules)),
     )
     return st.builds(_merge, st.fixed_dictionaries({}, optional=optional), scheduling)
 
@@ -249,10 +262,13 @@ _Broken = tuple[dict[str, Any], str | None, str]
 class _Account:
     """What the per-rule strategies need to know about the target account."""
 
-    def __init__(self, agents: tuple[str, ...], phones: tuple[str, ...], now: datetime):
+    def __init__(
+        self, agents: tuple[str, ...], phones: tuple[str, ...], now: datetime, contract: Contract
+    ):
         self.agents = agents
         self.phones = phones
         self.now = now
+        self.contract = contract
         self.future = schedules(after=now + timedelta(days=365))
         self.extras: dict[str, st.SearchStrategy[dict[str, Any]]] = {}
         if agents:
@@ -261,19 +277,24 @@ class _Account:
             self.extras["sipPhoneNumber"] = st.sampled_from(phones).map(
                 lambda p: {"sipPhoneNumber": p}
             )
-        self.extras["concurrentCalls"] = concurrent_calls().map(lambda n: {"concurrentCalls": n})
+        self.extras["concurrentCalls"] = concurrent_calls(contract=contract).map(
+            lambda n: {"concurrentCalls": n}
+        )
         self.extras["dynamicVariables"] = dynamic_variables().map(
             lambda v: {"dynamicVariables": v}
         )
         self.extras["schedule"] = st.one_of(
-            st.just({"isScheduled": False}), self.future.map(_schedule_fields)
+            st.just({contract.schedule_flag: False}), self.future.map(self.scheduled)
         )
 
+    def scheduled(self, schedule: Schedule) -> dict[str, Any]:
+        return _schedule_fields(schedule, self.contract)
 
-def _group(field: str | None) -> str | None:
-    if field in ("isScheduled", *SCHEDULE_FIELDS):
-        return "schedule"
-    return field
+    def group(self, field: str | None) -> str | None:
+        """The schedule's fields form one group; every other field its own."""
+        if field in self.contract.schedule_group:
+            return "schedule"
+        return field
 
 
 @st.composite
@@ -282,7 +303,7 @@ def _with_extras(
 ) -> InvalidBody:
     """Add up to two valid fields (never campaignName) to a broken one."""
     fields, field, reason = draw(broken)
-    excluded = {_group(field)} | {_group(name) for name in fields}
+    excluded = {account.group(field)} | {account.group(name) for name in fields}
     keys = [key for key in account.extras if key not in excluded]
     chosen = draw(st.lists(st.sampled_from(keys), max_size=2, unique=True)) if keys else []
     extras = _merge(*(draw(account.extras[key]) for key in chosen))
@@ -307,8 +328,8 @@ _LONG_KINDS: dict[str, st.SearchStrategy[str]] = {
 
 
 @st.composite
-def _long_names(draw: st.DrawFn) -> _Broken:
-    size = draw(st.one_of(st.just(NAME_MAX + 1), st.integers(NAME_MAX + 1, 4 * NAME_MAX)))
+def _long_names(draw: st.DrawFn, longest: int) -> _Broken:
+    size = draw(st.one_of(st.just(longest + 1), st.integers(longest + 1, 4 * longest)))
     kind = draw(st.sampled_from(["ASCII", "multi-byte", "astral", "combining", "mixed"]))
     if kind == "combining":
         # e + COMBINING ACUTE ACCENT: two code points a character on screen.
@@ -321,34 +342,56 @@ def _long_names(draw: st.DrawFn) -> _Broken:
 
 
 @st.composite
-def _bad_agent_lengths(draw: st.DrawFn) -> _Broken:
-    size = draw(st.one_of(st.sampled_from([0, AGENT_ID_MAX + 1]), st.integers(65, 300)))
+def _bad_agent_lengths(draw: st.DrawFn, bounds: tuple[int, int]) -> _Broken:
+    shortest, longest = bounds
+    too_short = list(range(shortest))[-1:]  # one character too few, if any length is
+    size = draw(
+        st.one_of(
+            st.sampled_from([*too_short, longest + 1]),
+            st.integers(longest + 1, max(300, longest + 1)),
+        )
+    )
     agent_id = "".join(draw(st.lists(_ID_CHARS, min_size=size, max_size=size)))
     return _field("agentId", agent_id, f"agentId of {size} characters")
 
 
 @st.composite
-def _unknown_agents(draw: st.DrawFn, known: frozenset[str]) -> _Broken:
-    size = draw(st.one_of(st.sampled_from([1, AGENT_ID_MAX]), st.integers(1, AGENT_ID_MAX)))
+def _unknown_agents(draw: st.DrawFn, known: frozenset[str], bounds: tuple[int, int]) -> _Broken:
+    shortest, longest = max(bounds[0], 1), bounds[1]
+    size = draw(
+        st.one_of(
+            st.sampled_from(sorted({shortest, longest})), st.integers(shortest, longest)
+        )
+    )
     agent_id = "".join(draw(st.lists(_ID_CHARS, min_size=size, max_size=size)))
-    agent_id = _unknown_agent(agent_id, known)
+    agent_id = _unknown_agent(agent_id, known, longest)
     return _field("agentId", agent_id, f"agentId {agent_id!r} is not an agent of the account")
 
 
-_WRONG_FOR_STRING = [12345, 0, 1.5, True, False, [], ["x"], {}, {"value": "x"}]
-_WRONG_TYPES: dict[str, list[Any]] = {
-    "campaignName": _WRONG_FOR_STRING,
-    "sipPhoneNumber": [14155552671, *_WRONG_FOR_STRING, ["+14155552671"]],
-    "agentId": _WRONG_FOR_STRING,
-    "isScheduled": ["true", "false", 1, 0, "yes", "True", [True], {}],
-    "scheduledDate": [20270925, *_WRONG_FOR_STRING],
-    "scheduledTime": [120000, 43200, *_WRONG_FOR_STRING],
-    "scheduledTimezone": [-8, 5.5, *_WRONG_FOR_STRING],
+# Values of another JSON type, by the type the contract gives a field.
+_WRONG_BY_TYPE: dict[str, list[Any]] = {
+    "string": [12345, 0, 1.5, True, False, [], ["x"], {}, {"value": "x"}],
+    "boolean": ["true", "false", 1, 0, "yes", "True", [True], {}],
     # 5.0 is left out: drafts disagree on whether it is an integer.
-    "concurrentCalls": [1.5, 0.5, True, False, "5", [5], {"value": 5}, 2.25],
-    "dynamicVariables": ["customer_name=Michael", '{"customer_name": "Michael"}', [], ["a"],
-                         5, 1.5, True],
+    "integer": [1.5, 0.5, True, False, "5", [5], {"value": 5}, 2.25],
+    "object": ["customer_name=Michael", '{"customer_name": "Michael"}', [], ["a"], 5, 1.5, True],
 }
+# Wrong types that look like the right value: a number, date or time as digits.
+_LOOKALIKES: dict[str, list[Any]] = {
+    "sipPhoneNumber": [14155552671, ["+14155552671"]],
+    "scheduledDate": [20270925],
+    "scheduledTime": [120000, 43200],
+    "scheduledTimezone": [-8, 5.5],
+}
+
+
+def _wrong_types_of(contract: Contract) -> dict[str, list[Any]]:
+    """For each field of the contract, values of a JSON type it does not allow."""
+    return {
+        name: [*_LOOKALIKES.get(name, ()), *_WRONG_BY_TYPE[rule.json_type]]
+        for name, rule in contract.fields.items()
+        if rule.json_type in _WRONG_BY_TYPE
+    }
 
 
 @st.composite
@@ -356,7 +399,7 @@ def _schedule_field_in_context(
     draw: st.DrawFn, account: _Account, field: str, value: Any
 ) -> dict[str, Any]:
     """``field`` set to ``value`` beside an otherwise valid future schedule."""
-    fields = _schedule_fields(draw(account.future))
+    fields = account.scheduled(draw(account.future))
     fields[field] = value
     return fields
 
@@ -375,11 +418,12 @@ def _json_type(value: Any) -> str:
 
 @st.composite
 def _wrong_types(draw: st.DrawFn, account: _Account) -> _Broken:
-    field = draw(st.sampled_from(list(_WRONG_TYPES)))
-    value = draw(st.sampled_from(_WRONG_TYPES[field]))
+    wrong = _wrong_types_of(account.contract)
+    field = draw(st.sampled_from(list(wrong)))
+    value = draw(st.sampled_from(wrong[field]))
     fields = (
         draw(_schedule_field_in_context(account, field, value))
-        if _group(field) == "schedule"
+        if account.group(field) == "schedule"
         else {field: value}
     )
     return fields, field, f"{field} as {_json_type(value)} {value!r}"
@@ -387,40 +431,35 @@ def _wrong_types(draw: st.DrawFn, account: _Account) -> _Broken:
 
 @st.composite
 def _nulls(draw: st.DrawFn, account: _Account) -> _Broken:
-    field = draw(st.sampled_from(DOCUMENTED_FIELDS))
+    field = draw(st.sampled_from(account.contract.field_names))
     fields = (
         draw(_schedule_field_in_context(account, field, None))
-        if _group(field) == "schedule"
+        if account.group(field) == "schedule"
         else {field: None}
     )
     return fields, field, f"{field} is null"
 
 
-_MISSING = [
-    ("scheduledDate",),
-    ("scheduledTime",),
-    ("scheduledTimezone",),
-    ("scheduledDate", "scheduledTime"),
-    ("scheduledDate", "scheduledTimezone"),
-    ("scheduledTime", "scheduledTimezone"),
-    SCHEDULE_FIELDS,
-]
+def _missing_parts(required: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Every non-empty set of the fields the schedule flag requires, smallest first."""
+    return [left for size in range(1, len(required) + 1) for left in combinations(required, size)]
 
 
 @st.composite
 def _incomplete_schedules(draw: st.DrawFn, account: _Account) -> _Broken:
-    missing = draw(st.sampled_from(_MISSING))
-    fields = _schedule_fields(draw(account.future))
+    missing = draw(st.sampled_from(_missing_parts(account.contract.schedule_fields)))
+    fields = account.scheduled(draw(account.future))
     for name in missing:
         del fields[name]
-    return fields, missing[0], "isScheduled true without " + " and ".join(missing)
+    flag = account.contract.schedule_flag
+    return fields, missing[0], f"{flag} true without " + " and ".join(missing)
 
 
 @st.composite
 def _past(draw: st.DrawFn, account: _Account) -> _Broken:
     schedule = draw(past_schedules(now=account.now))
     reason = f"schedule {schedule.date} {schedule.time} {schedule.zone} is in the past"
-    return _schedule_fields(schedule), "scheduledDate", reason
+    return account.scheduled(schedule), "scheduledDate", reason
 
 
 def _bad_dates(year: int) -> list[str]:
@@ -459,7 +498,7 @@ def _misformatted_dates(draw: st.DrawFn, account: _Account) -> _Broken:
     # read still lies in the future.
     year = date.fromisoformat(schedule.date).year + 1
     bad = draw(st.sampled_from(_bad_dates(year)))
-    fields = {**_schedule_fields(schedule), "scheduledDate": bad}
+    fields = {**account.scheduled(schedule), "scheduledDate": bad}
     return fields, "scheduledDate", f"scheduledDate {bad!r}"
 
 
@@ -487,7 +526,7 @@ BAD_TIMES = (
 @st.composite
 def _misformatted_times(draw: st.DrawFn, account: _Account) -> _Broken:
     bad = draw(st.sampled_from(BAD_TIMES))
-    fields = {**_schedule_fields(draw(account.future)), "scheduledTime": bad}
+    fields = {**account.scheduled(draw(account.future)), "scheduledTime": bad}
     return fields, "scheduledTime", f"scheduledTime {bad!r}"
 
 
@@ -518,15 +557,21 @@ BAD_ZONES = (
 @st.composite
 def _unknown_zones(draw: st.DrawFn, account: _Account) -> _Broken:
     bad = draw(st.sampled_from(BAD_ZONES))
-    fields = {**_schedule_fields(draw(account.future)), "scheduledTimezone": bad}
+    fields = {**account.scheduled(draw(account.future)), "scheduledTimezone": bad}
     return fields, "scheduledTimezone", f"scheduledTimezone {bad!r} is not an IANA zone"
 
 
-_OUT_OF_RANGE = st.one_of(
-    st.sampled_from([0, -1, INT32_MAX + 1, -(2**31), -(2**31) - 1, 2**32, 2**63, 2**64]),
-    st.integers(max_value=0),
-    st.integers(min_value=INT32_MAX + 1),
-)
+def _out_of_range(contract: Contract) -> st.SearchStrategy[int]:
+    """Integers outside the contract's concurrentCalls bounds: just outside, the
+    two's-complement minimum of the maximum's width and one below, and the
+    widths other stacks overflow at."""
+    low, high = contract.field("concurrentCalls").integer_bounds
+    edges = [low - 1, low - 2, high + 1, -(high + 1), -(high + 2), 2**32, 2**63, 2**64]
+    return st.one_of(
+        st.sampled_from([n for n in edges if not low <= n <= high]),
+        st.integers(max_value=low - 1),
+        st.integers(min_value=high + 1),
+    )
 
 
 @st.composite
@@ -591,17 +636,19 @@ def _describe_raw(body: RawBody) -> str:
 def _rule_strategies(account: _Account) -> dict[str, st.SearchStrategy[InvalidBody]]:
     known_agents = frozenset(account.agents)
     known_phones = frozenset(account.phones)
+    contract = account.contract
+    agent_bounds = _agent_id_bounds(contract)
     broken: dict[str, st.SearchStrategy[_Broken]] = {
         "name_empty_rejected": st.just(_field("campaignName", "", "empty campaignName")),
-        "name_too_long_rejected": _long_names(),
-        "phone_pattern_enforced": invalid_e164_numbers().map(
+        "name_too_long_rejected": _long_names(name_bounds(contract)[1]),
+        "phone_pattern_enforced": invalid_e164_numbers(contract=contract).map(
             lambda n: _field("sipPhoneNumber", n, f"sipPhoneNumber {n!r} breaks +E.164")
         ),
-        "unprovisioned_number_rejected": e164_numbers()
+        "unprovisioned_number_rejected": e164_numbers(contract=contract)
         .map(lambda n: _unprovisioned(n, known_phones))
         .map(lambda n: _field("sipPhoneNumber", n, f"sipPhoneNumber {n} is not provisioned")),
-        "agent_id_length_enforced": _bad_agent_lengths(),
-        "unknown_agent_rejected": _unknown_agents(known_agents),
+        "agent_id_length_enforced": _bad_agent_lengths(agent_bounds),
+        "unknown_agent_rejected": _unknown_agents(known_agents, agent_bounds),
         "field_types_enforced": _wrong_types(account),
         "null_values_rejected": _nulls(account),
         "schedule_requires_date_time_zone": _incomplete_schedules(account),
@@ -609,7 +656,7 @@ def _rule_strategies(account: _Account) -> dict[str, st.SearchStrategy[InvalidBo
         "schedule_date_format_enforced": _misformatted_dates(account),
         "schedule_time_format_enforced": _misformatted_times(account),
         "schedule_timezone_must_be_iana": _unknown_zones(account),
-        "concurrent_calls_range_enforced": _OUT_OF_RANGE.map(
+        "concurrent_calls_range_enforced": _out_of_range(contract).map(
             lambda n: _field("concurrentCalls", n, f"concurrentCalls {n}")
         ),
         "dynamic_variables_values_enforced": _null_variables(),
@@ -638,6 +685,7 @@ def invalid_bodies(
     phone_numbers: Iterable[str],
     now: datetime,
     rules: Iterable[str] | None = None,
+    contract: Contract | None = None,
 ) -> st.SearchStrategy[InvalidBody]:
     """Request bodies that each break exactly one rule, as InvalidBody values.
 
@@ -646,10 +694,12 @@ def invalid_bodies(
     ``now``); a body sometimes carries one or two of them, so a server that
     applies the valid part of a rejected request is caught.  No body carries
     a valid campaignName.  ``rules`` selects the rules to break (default: all
-    of :data:`RULES`).
+    of :data:`RULES`).  Bounds and patterns come from ``contract`` (default:
+    the published document).
     """
-    agents = check_agent_ids(agent_ids)
-    phones = check_phone_numbers(phone_numbers)
+    read = check_contract(contract)
+    agents = check_agent_ids(agent_ids, read)
+    phones = check_phone_numbers(phone_numbers, read)
     check_aware("now", now)
     if rules is None:
         selected = list(RULES)
@@ -660,7 +710,7 @@ def invalid_bodies(
             raise InvalidArgument(f"unknown rules {unknown!r}; known rules: {list(RULES)}")
         if not selected:
             raise InvalidArgument("rules must name at least one rule")
-    per_rule = _rule_strategies(_Account(agents, phones, now))
+    per_rule = _rule_strategies(_Account(agents, phones, now, read))
     return st.one_of([per_rule[rule] for rule in selected])
 
 

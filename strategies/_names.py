@@ -1,12 +1,14 @@
-"""Valid campaign names: 1..128 code points mixing ASCII, multi-byte, astral and
-combining characters, with lengths often at the bounds."""
+"""Valid campaign names: as many code points as the contract allows, mixing ASCII,
+multi-byte, astral and combining characters, with lengths often at the bounds."""
 
 from __future__ import annotations
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from ._validation import NAME_MAX, check_int
+from conformance._contract import Contract
+
+from ._validation import check_bounds, check_contract
 
 ASCII = st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.&#")
 MULTI_BYTE = st.sampled_from("éñüßøÅçЖжשعक中文日本한국ŁŻ€")
@@ -49,19 +51,26 @@ def names_of_lengths(draw: st.DrawFn, min_size: int, max_size: int) -> str:
     return draw(_EDGE) + "".join(inner) + draw(_EDGE)
 
 
-def campaign_names(*, min_size: int = 1, max_size: int = NAME_MAX) -> st.SearchStrategy[str]:
+def name_bounds(contract: Contract) -> tuple[int, int]:
+    """The lengths campaignName allows, in code points (at least 1: a name is seen)."""
+    low, high = contract.field("campaignName").length_bounds
+    if high is None:
+        raise InvalidArgument("the contract sets no maxLength for campaignName")
+    return max(low, 1), high
+
+
+def campaign_names(
+    *, min_size: int | None = None, max_size: int | None = None, contract: Contract | None = None
+) -> st.SearchStrategy[str]:
     """Valid campaignName values: strings of min_size..max_size code points.
 
     Mixes ASCII, multi-byte (é, 中), astral-plane (😀, 𝔘) and combining
     characters, with spaces inside but never at either end.  Length is counted
     in code points, as JSON Schema counts it, and is often exactly min_size or
-    max_size.  Bounds must satisfy 1 <= min_size <= max_size <= 128.
+    max_size.  The bounds default to the contract's minLength and maxLength
+    (1 and 128 in the published document) and must lie within them.
     """
-    check_int("min_size", min_size)
-    check_int("max_size", max_size)
-    if not 1 <= min_size <= max_size <= NAME_MAX:
-        raise InvalidArgument(
-            f"need 1 <= min_size <= max_size <= {NAME_MAX}, "
-            f"got min_size={min_size}, max_size={max_size}"
-        )
-    return names_of_lengths(min_size, max_size)
+    allowed = name_bounds(check_contract(contract))
+    low = allowed[0] if min_size is None else min_size
+    high = allowed[1] if max_size is None else max_size
+    return names_of_lengths(*check_bounds("min_size", low, "max_size", high, allowed))

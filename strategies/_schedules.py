@@ -13,10 +13,13 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
-from ._validation import check_aware, check_zones, iana_zone_names
+from ._validation import check_aware, check_timedelta, check_zones, iana_zone_names
 from ._zones import time_zones
 
-PAST_MARGIN = timedelta(hours=2)
+# How far before "now" a generated past schedule lies at least, unless told:
+# above the skew and resolution of any reasonably synchronised clock, far below
+# the hours that would make "earlier today" impossible after midnight.
+PAST_MARGIN = timedelta(minutes=5)
 _DAY_SECONDS = 24 * 60 * 60
 
 # Zones whose clocks change, for local times inside DST gaps and overlaps.
@@ -252,16 +255,20 @@ def _past_schedules_in(
     return _earlier_until(day, clock, zone, latest)
 
 
-def past_schedules(*, now: datetime) -> st.SearchStrategy[Schedule]:
-    """Past schedules: every instant they may denote is at least 2 hours before ``now``.
+def past_schedules(
+    *, now: datetime, margin: timedelta = PAST_MARGIN
+) -> st.SearchStrategy[Schedule]:
+    """Past schedules: every instant they may denote is more than ``margin`` before ``now``.
 
     Includes earlier today (the local date is today's local date) in a zone
     ahead of UTC such as Pacific/Kiritimati or Asia/Tokyo whenever the local
-    clock there is past 02:00, yesterday, a year ago and other days up to ten
-    years back, in many zones.
+    clock there is past the margin, yesterday, a year ago and other days up to
+    ten years back, in many zones.  ``margin`` (default five minutes) is how
+    far a case must lie from ``now`` to be decisive against the target's clock.
     """
     check_aware("now", now)
-    latest = now - PAST_MARGIN - timedelta(minutes=1)
+    check_timedelta("margin", margin)
+    latest = now - margin - timedelta(seconds=1)
     known = iana_zone_names()
     earlier_today = [
         zone
@@ -277,3 +284,40 @@ def past_schedules(*, now: datetime) -> st.SearchStrategy[Schedule]:
         return anywhere
     today_ahead = _past_schedules_in(st.sampled_from(earlier_today), latest, st.just(0))
     return st.one_of(today_ahead, anywhere)
+
+
+def schedule_earlier_today(
+    *, now: datetime, margin: timedelta, zone: str, back: timedelta = timedelta(hours=1)
+) -> Schedule | None:
+    """A schedule already past by more than ``margin`` whose local date, in ``zone``,
+    is still today there -- or None when no such time exists at this hour.
+
+    About ``back`` before ``now`` (an hour or two further in a DST overlap),
+    or later if that would fall on yesterday's date in ``zone``.  "Today" is
+    the local date of ``now + margin``, so the schedule's date is today's or
+    later for any "now" within ``margin`` of ``now``, and every instant the
+    local time may denote (both readings in a DST overlap) is at least
+    ``margin`` before ``now``.  A server that decides "future" by comparing
+    dates in ``zone`` accepts it; a correct one refuses it.
+    """
+    check_aware("now", now)
+    check_timedelta("margin", margin)
+    tz = ZoneInfo(zone)
+    latest = (now - margin).astimezone(UTC).replace(microsecond=0)
+    today = (now + margin).astimezone(tz).date()
+    start_of_today = datetime.combine(today, time(0), tzinfo=tz).astimezone(UTC)
+    while start_of_today.astimezone(tz).date() < today:  # a midnight a DST change skips
+        start_of_today += timedelta(minutes=15)
+    # Further back by an hour at a time when a DST overlap lets the local time
+    # also denote an instant that has not passed yet.
+    for extra in range(3):
+        instant = max(now - back - timedelta(hours=extra), start_of_today).astimezone(UTC)
+        if instant.microsecond:
+            instant = instant.replace(microsecond=0) + timedelta(seconds=1)
+        if instant > latest:
+            return None
+        local = instant.astimezone(tz)
+        schedule = make_schedule(local.date(), local.time(), zone)
+        if local.date() == today and max(schedule.instants) <= latest:
+            return schedule
+    return None

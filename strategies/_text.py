@@ -18,8 +18,11 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from conformance._contract import Contract
+
+from ._names import name_bounds
 from ._raw import RawBody
-from ._validation import NAME_MAX, check_int
+from ._validation import check_contract, check_int
 
 # (what it is, the text). Each is a valid campaignName on its own.
 HOSTILE_TEXTS: tuple[tuple[str, str], ...] = (
@@ -70,17 +73,22 @@ def _mixed(draw: st.DrawFn, max_size: int) -> str:
     return text or "Q"
 
 
-def hostile_names(*, max_size: int = NAME_MAX) -> st.SearchStrategy[str]:
+def hostile_names(
+    *, max_size: int | None = None, contract: Contract | None = None
+) -> st.SearchStrategy[str]:
     """Valid campaignName values made of hostile-but-legal pieces.
 
     Mixes of :data:`HOSTILE_TEXTS` (combining marks, right-to-left text,
     emoji with zero-width joiners, quotes, backslashes, HTML and SQL) of at
     most ``max_size`` code points, never with whitespace at either end.
-    ``max_size`` is between 1 and 128.
+    ``max_size`` is between 1 and the contract's maxLength (its default).
     """
+    longest = name_bounds(check_contract(contract))[1]
+    if max_size is None:
+        max_size = longest
     check_int("max_size", max_size)
-    if not 1 <= max_size <= NAME_MAX:
-        raise InvalidArgument(f"need 1 <= max_size <= {NAME_MAX}, got max_size={max_size}")
+    if not 1 <= max_size <= longest:
+        raise InvalidArgument(f"need 1 <= max_size <= {longest}, got max_size={max_size}")
     return _mixed(max_size)
 
 

@@ -7,7 +7,6 @@ run.  All failures raise :class:`hypothesis.errors.InvalidArgument`.
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -15,10 +14,7 @@ from functools import cache
 
 from hypothesis.errors import InvalidArgument
 
-E164 = re.compile(r"\+[1-9][0-9]{6,14}")
-NAME_MAX = 128
-AGENT_ID_MAX = 64
-INT32_MAX = 2**31 - 1
+from conformance._contract import Contract, load_contract
 
 
 @cache
@@ -31,14 +27,34 @@ def iana_zone_names() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones() - {"localtime"})
 
 
-def is_e164(value: object) -> bool:
-    return isinstance(value, str) and E164.fullmatch(value) is not None
+def check_contract(value: object) -> Contract:
+    """The contract a strategy reads its bounds from: `value`, or the published one."""
+    if value is None:
+        return load_contract()
+    if not isinstance(value, Contract):
+        raise InvalidArgument(f"contract={value!r} must be a Contract (see load_contract)")
+    return value
 
 
 def check_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgument(f"{name}={value!r} must be an int")
     return value
+
+
+def check_bounds(
+    low_name: str, low: object, high_name: str, high: object, allowed: tuple[int, int]
+) -> tuple[int, int]:
+    """Both bounds ints with allowed[0] <= low <= high <= allowed[1]."""
+    check_int(low_name, low)
+    check_int(high_name, high)
+    assert isinstance(low, int) and isinstance(high, int)
+    if not allowed[0] <= low <= high <= allowed[1]:
+        raise InvalidArgument(
+            f"need {allowed[0]} <= {low_name} <= {high_name} <= {allowed[1]}, "
+            f"got {low_name}={low}, {high_name}={high}"
+        )
+    return low, high
 
 
 def check_aware(name: str, value: object) -> datetime:
@@ -70,23 +86,24 @@ def check_strings(name: str, value: object) -> tuple[str, ...]:
     return items
 
 
-def check_agent_ids(value: object) -> tuple[str, ...]:
+def check_agent_ids(value: object, contract: Contract) -> tuple[str, ...]:
     ids = check_strings("agent_ids", value)
+    low, high = contract.field("agentId").length_bounds
     for agent_id in ids:
-        if not 1 <= len(agent_id) <= AGENT_ID_MAX:
+        if not low <= len(agent_id) <= (high if high is not None else len(agent_id)):
             raise InvalidArgument(
-                f"agent_ids contains {agent_id!r}, which is not 1..{AGENT_ID_MAX} characters"
+                f"agent_ids contains {agent_id!r}, which is not {low}..{high} characters"
             )
     return tuple(dict.fromkeys(ids))
 
 
-def check_phone_numbers(value: object) -> tuple[str, ...]:
+def check_phone_numbers(value: object, contract: Contract) -> tuple[str, ...]:
     numbers = check_strings("phone_numbers", value)
+    phone = contract.field("sipPhoneNumber")
     for number in numbers:
-        if not is_e164(number):
+        if not phone.matches(number):
             raise InvalidArgument(
-                f"phone_numbers contains {number!r}, which does not match "
-                r"^\+[1-9][0-9]{6,14}$"
+                f"phone_numbers contains {number!r}, which does not match {phone.pattern}"
             )
     return tuple(dict.fromkeys(numbers))
 

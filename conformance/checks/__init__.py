@@ -18,4 +18,6 @@ from . import (  # noqa: F401, I001
     behaviour,
     responses,
     fuzzing,
+    sequences,
+    parallel,
 )

@@ -12,6 +12,7 @@ from strategies import InvalidBody, RawBody, invalid_bodies
 
 from .._client import Exchange
 from .._context import Context
+from .._contract import load_contract
 
 # A case: what a failure says was sent, and the body (a JSON value or RawBody).
 Case = tuple[str, Any]
@@ -27,9 +28,20 @@ def send(ctx: Context, body: Any, *, campaign_id: str | None = None) -> Exchange
     return ctx.patch(body, campaign_id=campaign_id)
 
 
-def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """Top-level properties whose values differ (present on one side only counts)."""
-    return sorted(k for k in set(before) | set(after) if before.get(k, ...) != after.get(k, ...))
+def governed(body: Any, schema: str = "CampaignResponse") -> Any:
+    """What a comparison of two bodies may look at: the properties the schema lists.
+
+    Anything else a server adds (``updatedAt``, ``version``, an echoed
+    ``dynamicVariables``, nested extras) is its own business and may move.
+    """
+    return load_contract().governed_view(body, schema)
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any],
+                   schema: str = "CampaignResponse") -> list[str]:
+    """Governed top-level properties whose values differ (present on one side only counts)."""
+    one, two = governed(before, schema), governed(after, schema)
+    return sorted(k for k in set(one) | set(two) if one.get(k, ...) != two.get(k, ...))
 
 
 def expect_unchanged(ctx: Context, before: dict[str, Any], *, what: str) -> None:
@@ -61,6 +73,7 @@ def invalid_cases(ctx: Context, rule: str) -> Any:
         phone_numbers=ctx.fixtures.phone_numbers,
         now=ctx.now(),
         rules={rule},
+        contract=ctx.contract,
     )
 
 

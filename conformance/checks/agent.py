@@ -31,11 +31,17 @@ RESPONSE_AGENT = Cite(
     "The unique identifier of the agent within the system.",
 )
 
-AGENT_ID_MIN, AGENT_ID_MAX = 1, 64
 # Characters appended to ids at the limit; quick runs try the upper-case
 # letters only (a request each), deep runs all of them.
 EXTENSION_CHARS = string.ascii_uppercase + string.digits + string.ascii_lowercase + "_-"
 QUICK_EXTENSIONS = len(string.ascii_uppercase)
+
+
+def agent_id_bounds(ctx: Context) -> tuple[int, int]:
+    """The lengths the contract allows an agentId, in characters."""
+    low, high = ctx.contract.field("agentId").length_bounds
+    assert high is not None, "the contract bounds agentId"
+    return low, high
 
 
 def _current_agent(state: dict[str, Any]) -> Any:
@@ -82,10 +88,11 @@ def _extensions(ctx: Context) -> list[str]:
     """
     count = len(EXTENSION_CHARS) if ctx.profile.name == "deep" else QUICK_EXTENSIONS
     known = set(ctx.fixtures.agent_ids)
+    longest = agent_id_bounds(ctx)[1]
     return [
         agent_id + char
         for agent_id in ctx.fixtures.agent_ids
-        if len(agent_id) == AGENT_ID_MAX
+        if len(agent_id) == longest
         for char in EXTENSION_CHARS[:count]
         if agent_id + char not in known
     ]
@@ -105,17 +112,20 @@ def agent_id_length_enforced(ctx: Context) -> None:
     the account's 64-character ids with one character appended, and
     generated overlong ids are rejected. The campaign must not change.
     """
+    shortest, longest = agent_id_bounds(ctx)
     for agent_id in ctx.fixtures.agent_ids:
-        if len(agent_id) in (AGENT_ID_MIN, AGENT_ID_MAX):
+        if len(agent_id) in (shortest, longest):
             _echo(ctx, agent_id, what=f"agentId of {len(agent_id)} characters at the bound")
     before = ctx.state()
     token = format(ctx.seed_for("agent"), "016x")
-    cases = [
-        ('agentId ""', {"agentId": ""}),
-        ("agentId of 65 characters", {"agentId": ("agent_" + token * 5)[:65]}),
-        ("agentId of 300 characters", {"agentId": ("agent_" + token * 19)[:300]}),
-    ]
-    cases += [(f"agentId of 65 characters, an account id plus {ext[-1]!r}", {"agentId": ext})
+    filler = "agent_" + token * (max(300, 2 * longest) // len(token) + 1)
+    cases = [('agentId ""', {"agentId": ""})]
+    if shortest > 1:
+        cases.append((f"agentId of {shortest - 1} characters", {"agentId": filler[:shortest - 1]}))
+    for size in (longest + 1, max(300, 2 * longest)):
+        cases.append((f"agentId of {size} characters", {"agentId": filler[:size]}))
+    cases += [(f"agentId of {longest + 1} characters, an account id plus {ext[-1]!r}",
+               {"agentId": ext})
               for ext in _extensions(ctx)]
     refuse_all(ctx, cases, {400})
     refuse_generated(ctx, invalid_cases(ctx, "agent_id_length_enforced"),
@@ -138,10 +148,11 @@ def unknown_agent_rejected(ctx: Context) -> None:
     before = ctx.state()
     token = format(ctx.seed_for("unknown-agent"), "016x")
     known = {*ctx.fixtures.agent_ids, ctx.fixtures.foreign_agent_id}
+    longest = agent_id_bounds(ctx)[1]
     candidates = [
         f"agent_{token}",
         f"agent_NoSuchAgent{token[:8]}",
-        ("agent_" + token * 4)[:AGENT_ID_MAX],
+        ("agent_" + token * (longest // len(token) + 1))[:longest],
         f"{token[:4]}",
     ]
     cases = [(f"agentId {c!r} of no agent", {"agentId": c}) for c in candidates

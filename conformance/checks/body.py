@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from strategies import DOCUMENTED_FIELDS, UNKNOWN_PROPERTY, RawBody, json_encodings
+from strategies import UNKNOWN_PROPERTY, RawBody, json_encodings
 
 from .._catalogue import MUST, SHOULD, Cite, check
 from .._client import Exchange
@@ -172,12 +172,14 @@ UNKNOWN_PROPERTIES: dict[str, Any] = {
     "phoneNumber": {"sipPhoneNumber": "+19999999999"},
     "extra": {"nested": [1, None, {"deep": "value"}]},
 }
-# Names equal to a documented field but for case are left out: some JSON
-# binders match property names case-insensitively.
-_DOCUMENTED_FOLDED = {name.casefold() for name in DOCUMENTED_FIELDS}
-_UNKNOWN_NAMES = st.from_regex(r"[a-zA-Z_][a-zA-Z0-9_]{0,24}", fullmatch=True).filter(
-    lambda name: name.casefold() not in _DOCUMENTED_FOLDED
-)
+_NAMES = st.from_regex(r"[a-zA-Z_][a-zA-Z0-9_]{0,24}", fullmatch=True)
+
+
+def _unknown_names(ctx: Context) -> st.SearchStrategy[str]:
+    """Property names the request does not document. Names equal to a documented
+    field but for case are left out: some JSON binders match them case-insensitively."""
+    documented = {name.casefold() for name in ctx.contract.field_names}
+    return _NAMES.filter(lambda name: name.casefold() not in documented)
 _UNKNOWN_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=12),
                             st.lists(st.integers(), max_size=3))
 
@@ -219,7 +221,7 @@ def unknown_properties_ignored(ctx: Context) -> None:
         before = after
 
     probe(UNKNOWN_PROPERTIES, "undocumented properties " + ", ".join(UNKNOWN_PROPERTIES))
-    extras = st.dictionaries(_UNKNOWN_NAMES, _UNKNOWN_VALUES, min_size=1, max_size=3)
+    extras = st.dictionaries(_unknown_names(ctx), _UNKNOWN_VALUES, min_size=1, max_size=3)
 
     @ctx.given(extras, max_examples=max(3, ctx.profile.max_examples // 2))
     def generated(extra: dict[str, Any]) -> None:
@@ -233,7 +235,7 @@ def unknown_properties_ignored(ctx: Context) -> None:
 
 def _in_context(ctx: Context, field: str, value: Any) -> dict[str, Any]:
     """`field` set to `value`; schedule fields beside an otherwise valid schedule."""
-    if field in ("scheduledDate", "scheduledTime", "scheduledTimezone"):
+    if field in ctx.contract.schedule_fields:
         return {**future_schedule(ctx), field: value}
     return {field: value}
 
@@ -257,7 +259,8 @@ def null_values_rejected(ctx: Context) -> None:
     campaign must not change.
     """
     before = ctx.state()
-    cases = [(f"{field}: null", _in_context(ctx, field, None)) for field in DOCUMENTED_FIELDS]
+    cases = [(f"{field}: null", _in_context(ctx, field, None))
+             for field in ctx.contract.field_names]
     refuse_all(ctx, cases, {400})
     refuse_generated(ctx, invalid_cases(ctx, "null_values_rejected"))
     expect_unchanged(ctx, before, what="bodies with null fields")

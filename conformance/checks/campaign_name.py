@@ -41,11 +41,9 @@ RETURNS_UPDATED = Cite(
     "Returns the updated campaign record.",
 )
 
-NAME_MAX = 128
-
 # Fillers by kind: JSON Schema counts length in code points (RFC 8259
-# characters), so each of these makes 128 a valid length whatever its UTF-8
-# or UTF-16 size.
+# characters), so each of these makes the maximum a valid length whatever its
+# UTF-8 or UTF-16 size.
 FILLERS = {
     "ASCII": "a",
     "two-byte UTF-8": "é",
@@ -53,8 +51,15 @@ FILLERS = {
     "astral-plane (two UTF-16 units)": "😀",
     "combining (e + U+0301)": "e\u0301",
 }
-# One-code-point names (the shortest allowed), tried in turn so the name changes.
+# Characters of the shortest names, tried in turn so the name changes.
 SHORTEST = ("Q", "é", "中", "😀")
+
+
+def name_bounds(ctx: Context) -> tuple[int, int]:
+    """The lengths the contract allows a campaignName, in code points."""
+    low, high = ctx.contract.field("campaignName").length_bounds
+    assert high is not None, "the contract bounds campaignName"
+    return max(low, 1), high
 
 
 def _of_length(stem: str, filler: str, size: int) -> str:
@@ -96,20 +101,22 @@ def name_length_bounds_accepted(ctx: Context) -> None:
     astral-plane and combining characters, then generated valid names;
     each answer must carry the name exactly.
     """
+    shortest, longest = name_bounds(ctx)
     current = ctx.state().get("campaignName")
     for char in SHORTEST:
-        if char not in (current, ctx.fixtures.taken_campaign_name):
-            _echo(ctx, char, what=f"a campaignName of 1 code point ({char!r})")
+        name = char * shortest
+        if name not in (current, ctx.fixtures.taken_campaign_name):
+            _echo(ctx, name, what=f"a campaignName of {shortest} code point(s) ({char!r})")
     for kind, filler in FILLERS.items():
-        name = _of_length(f"{unique_suffix()} ", filler, NAME_MAX)
-        _echo(ctx, name, what=f"a campaignName of {NAME_MAX} code points ({kind})")
+        name = _of_length(f"{unique_suffix()} ", filler, longest)
+        _echo(ctx, name, what=f"a campaignName of {longest} code points ({kind})")
 
     taken = ctx.fixtures.taken_campaign_name
 
-    @ctx.given(campaign_names())
+    @ctx.given(campaign_names(contract=ctx.contract))
     def generated(name: str) -> None:
         suffix = unique_suffix()
-        name = name[: NAME_MAX - len(suffix) - 1] + "#" + suffix
+        name = name[: longest - len(suffix) - 1] + "#" + suffix
         if name != taken:
             _echo(ctx, name, what=f"a valid campaignName of {len(name)} code points")
 
@@ -150,12 +157,14 @@ def name_too_long_rejected(ctx: Context) -> None:
     campaign must not change.
     """
     before = ctx.state()
+    over = name_bounds(ctx)[1] + 1
     cases = [
-        (f"a campaignName of {NAME_MAX + 1} code points ({kind})",
-         {"campaignName": _of_length("", filler, NAME_MAX + 1)})
+        (f"a campaignName of {over} code points ({kind})",
+         {"campaignName": _of_length("", filler, over)})
         for kind, filler in FILLERS.items()
     ]
-    cases.append(("a campaignName of 1000 code points", {"campaignName": "n" * 1000}))
+    far = max(1000, 4 * over)
+    cases.append((f"a campaignName of {far} code points", {"campaignName": "n" * far}))
     refuse_all(ctx, cases, {400})
     refuse_generated(ctx, invalid_cases(ctx, "name_too_long_rejected"))
     expect_unchanged(ctx, before, what="overlong campaign names")
@@ -229,10 +238,10 @@ STRING = Cite(f"{_NAME}/type", "string")
 DISPLAY_NAME = Cite(f"{_NAME}/description", "Display name for this campaign.")
 
 
-def _suffixed(text: str) -> str:
+def _suffixed(ctx: Context, text: str) -> str:
     """`text` made unique in the run, within the length bound."""
     suffix = f" #{unique_suffix()}"
-    return text[: NAME_MAX - len(suffix)].rstrip() + suffix
+    return text[: name_bounds(ctx)[1] - len(suffix)].rstrip() + suffix
 
 
 @check(
@@ -252,14 +261,14 @@ def name_hostile_strings_echoed(ctx: Context) -> None:
     (erratum campaign-name-control-characters).
     """
     for kind, text in HOSTILE_TEXTS:
-        _echo(ctx, _suffixed(text), what=f"a campaignName of {kind}")
-    name = _suffixed("".join(text for _, text in HOSTILE_TEXTS[:6:2]))
+        _echo(ctx, _suffixed(ctx, text), what=f"a campaignName of {kind}")
+    name = _suffixed(ctx, "".join(text for _, text in HOSTILE_TEXTS[:6:2]))
     for form, raw in json_encodings(value={"campaignName": name}):
         _echo(ctx, name, what=f"a campaignName of mixed scripts and emoji ({form})", raw=raw)
 
-    @ctx.given(hostile_names(max_size=NAME_MAX - 8))
+    @ctx.given(hostile_names(max_size=name_bounds(ctx)[1] - 8))
     def generated(text: str) -> None:
-        _echo(ctx, _suffixed(text), what="a campaignName of hostile-but-legal pieces")
+        _echo(ctx, _suffixed(ctx, text), what="a campaignName of hostile-but-legal pieces")
 
     generated()
 
@@ -279,7 +288,7 @@ def name_control_characters_kept_or_refused(ctx: Context) -> None:
     as JSON requires): each answer is 400, or 200 echoing the name exactly.
     """
     for kind, char in CONTROL_CHARACTERS:
-        name = _suffixed(f"Line{char}Break")
+        name = _suffixed(ctx, f"Line{char}Break")
         what = f"a campaignName holding {kind}"
         exchange = ctx.patch({"campaignName": name})
         ctx.expect_status(exchange, {200, 400}, sent=what)

@@ -18,9 +18,22 @@ REFLECTS = Cite(
 BAD_REQUEST = Cite("/paths/~1v1~1campaigns~1{campaignId}/patch/responses/400/description",
                    "Bad Request")
 
-INT32_MAX = 2**31 - 1
-BOUNDS = (1, INT32_MAX, 2, INT32_MAX - 1)
-OUT_OF_RANGE = (0, -1, -5, -(2**31), -(2**31) - 1, INT32_MAX + 1, 2**32, 2**63, 2**64, 10**30)
+# Widths other stacks overflow at, and far beyond any.
+OVERFLOWS = (2**32, 2**63, 2**64, 10**30)
+
+
+def in_range(ctx: Context) -> tuple[int, ...]:
+    """The contract's bounds of concurrentCalls and their neighbours inside."""
+    low, high = ctx.contract.field("concurrentCalls").integer_bounds
+    return tuple(dict.fromkeys((low, high, min(low + 1, high), max(high - 1, low))))
+
+
+def out_of_range(ctx: Context) -> tuple[int, ...]:
+    """Just outside the bounds, the two's-complement minimum of the maximum's
+    width and one below it, and overflows."""
+    low, high = ctx.contract.field("concurrentCalls").integer_bounds
+    edges = (low - 1, low - 2, low - 6, -(high + 1), -(high + 2), high + 1, *OVERFLOWS)
+    return tuple(n for n in dict.fromkeys(edges) if not low <= n <= high)
 
 
 def _echo(ctx: Context, value: int) -> None:
@@ -46,11 +59,11 @@ def concurrent_calls_bounds_accepted(ctx: Context) -> None:
     Sends 1, 2147483647 (the int32 maximum) and their neighbours inside the
     range, then generated values; each answer must carry the value sent.
     """
-    for value in BOUNDS:
+    for value in in_range(ctx):
         _echo(ctx, value)
     last = ctx.state().get("concurrentCalls")
 
-    @ctx.given(concurrent_calls().filter(lambda n: n != last))
+    @ctx.given(concurrent_calls(contract=ctx.contract).filter(lambda n: n != last))
     def generated(value: int) -> None:
         _echo(ctx, value)
 
@@ -72,7 +85,7 @@ def concurrent_calls_range_enforced(ctx: Context) -> None:
     campaign must not change.
     """
     before = ctx.state()
-    cases = [(f"concurrentCalls {n}", {"concurrentCalls": n}) for n in OUT_OF_RANGE]
+    cases = [(f"concurrentCalls {n}", {"concurrentCalls": n}) for n in out_of_range(ctx)]
     refuse_all(ctx, cases, {400})
     refuse_generated(ctx, invalid_cases(ctx, "concurrent_calls_range_enforced"))
     expect_unchanged(ctx, before, what="out-of-range concurrentCalls")

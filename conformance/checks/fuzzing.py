@@ -16,12 +16,11 @@ from typing import Any
 from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
-from .._run import restore_body
+from .._contract import OPERATION_ID
+from .._restore import restore_body
 from .._spec import Spec
 
 OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
-OPERATION_ID = "updateCampaign"
-SCHEDULE_FIELDS = ("scheduledDate", "scheduledTime", "scheduledTimezone")
 # Generated schedules nearer than this are not sent: no campaign may dial
 # because of the suite.
 LEAD = timedelta(days=366)
@@ -65,7 +64,7 @@ def cases(ctx: Context, mode: str) -> Any:
         generation_mode=GenerationMode(mode),
         path_parameters={"campaignId": ctx.campaign_id},
         # A placeholder, so no key is generated; the client sends the real one.
-        headers={"X-API-Key": "placeholder"},
+        headers={ctx.contract.security_header: "placeholder"},
     )
 
 
@@ -88,7 +87,7 @@ def body_breaks_request(ctx: Context, body: Any) -> str | None:
     if isinstance(body, dict):
         body = dict(body)
         if body.get("isScheduled") is not True:
-            for name in SCHEDULE_FIELDS:
+            for name in ctx.contract.schedule_fields:
                 body.pop(name, None)
         day = body.get("scheduledDate")
         if isinstance(day, str) and len(day) > 10 and day[10] == "T":
@@ -189,7 +188,7 @@ def fuzz(ctx: Context, mode: str, judge: Any) -> None:
     try:
         generated()
     finally:
-        restore = restore_body(before)
+        restore = restore_body(before, contract=ctx.contract, now=ctx.now())
         if restore:
             ctx.patch(restore)
     if not sent:

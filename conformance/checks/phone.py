@@ -29,7 +29,6 @@ BAD_REQUEST = Cite(f"{_OPERATION}/responses/400/description", "Bad Request")
 NOT_FOUND = Cite(f"{_OPERATION}/responses/404/description", "Not Found")
 FORBIDDEN = Cite(f"{_OPERATION}/responses/403/description", "Forbidden")
 
-MIN_DIGITS, MAX_DIGITS = 7, 15
 ASCII_DIGITS = "0123456789"
 # Digits of other scripts that \d and int() accept.
 FOREIGN_DIGITS = {
@@ -50,6 +49,13 @@ def _echo(ctx: Context, number: str, *, what: str) -> None:
             exchange=ctx.client.exchanges[-1],
             title=f"{what}: accepted, but the response shows another number",
         )
+
+
+def digit_bounds(ctx: Context) -> tuple[int, int]:
+    """(fewest, most) digits after '+' the contract's pattern allows."""
+    digits = ctx.contract.field("sipPhoneNumber").digits
+    assert digits is not None, "the contract's sipPhoneNumber pattern is +E.164-shaped"
+    return digits
 
 
 def _current_number(state: dict[str, Any]) -> Any:
@@ -106,19 +112,22 @@ def _malformed(number: str) -> list[tuple[str, str]]:
     return variants
 
 
-def _off_by_one_lengths(numbers: tuple[str, ...]) -> list[tuple[str, str]]:
+def _off_by_one_lengths(
+    numbers: tuple[str, ...], bounds: tuple[int, int]
+) -> list[tuple[str, str]]:
     """Numbers one digit shorter or longer than provisioned numbers at the bounds.
 
     An account may hold legacy numbers just outside the pattern; these near
     misses of the bound numbers are where such a record would lie.
     """
+    fewest, most = bounds
     out: list[tuple[str, str]] = []
     for number in numbers:
         digits = len(number) - 1
-        if digits == MIN_DIGITS:
-            out.append((f"{number} less its last digit (6 digits)", number[:-1]))
-        if digits == MAX_DIGITS:
-            out.extend((f"{number} with {extra} appended (16 digits)", number + extra)
+        if digits == fewest:
+            out.append((f"{number} less its last digit ({fewest - 1} digits)", number[:-1]))
+        if digits == most:
+            out.extend((f"{number} with {extra} appended ({most + 1} digits)", number + extra)
                        for extra in ASCII_DIGITS)
     return out
 
@@ -146,7 +155,7 @@ def phone_pattern_enforced(ctx: Context) -> None:
     ]
     cases += [
         (f"sipPhoneNumber {how}: {value!r}", {"sipPhoneNumber": value})
-        for how, value in _off_by_one_lengths(ctx.fixtures.phone_numbers)
+        for how, value in _off_by_one_lengths(ctx.fixtures.phone_numbers, digit_bounds(ctx))
     ]
     cases += [('sipPhoneNumber ""', {"sipPhoneNumber": ""}),
               ('sipPhoneNumber "+"', {"sipPhoneNumber": "+"})]
@@ -156,11 +165,21 @@ def phone_pattern_enforced(ctx: Context) -> None:
 
 
 
-# Pattern-valid numbers no account can own: +999 is a spare ITU-T E.164
-# country code, and 555-0100..0199 is the NANP range kept for fiction.
-# Near misses of provisioned numbers are avoided: numbers are bought in
-# blocks, so the neighbour of a number may well belong to the account.
-UNOWNABLE = ("+9991234", "+999123456789012", "+12125550142", "+4499912345678")
+# Numbers no account can own: +999 is a spare ITU-T E.164 country code, and
+# 555-0100..0199 is the NANP range kept for fiction. Near misses of
+# provisioned numbers are avoided: numbers are bought in blocks, so the
+# neighbour of a number may well belong to the account.
+SPARE_CODE = "999"
+FICTIONAL = ("+12125550142", "+4499912345678")
+
+
+def unownable(ctx: Context) -> list[str]:
+    """Pattern-valid numbers no account can own, at both digit bounds and between."""
+    fewest, most = digit_bounds(ctx)
+    run = "1234567890" * (most // 10 + 1)
+    at_bounds = ["+" + (SPARE_CODE + run)[:size] for size in (fewest, most)]
+    phone = ctx.contract.field("sipPhoneNumber")
+    return [n for n in dict.fromkeys([*at_bounds, *FICTIONAL]) if phone.matches(n)]
 
 
 @check(
@@ -179,7 +198,7 @@ def unprovisioned_number_rejected(ctx: Context) -> None:
     before = ctx.state()
     known = {*ctx.fixtures.phone_numbers, ctx.fixtures.foreign_phone_number}
     cases = [(f"sipPhoneNumber {n}, which no account can own", {"sipPhoneNumber": n})
-             for n in UNOWNABLE if n not in known]
+             for n in unownable(ctx) if n not in known]
     refuse_all(ctx, cases, {400, 404})
     refuse_generated(ctx, invalid_cases(ctx, "unprovisioned_number_rejected"))
     expect_unchanged(ctx, before, what="numbers that are not provisioned")

@@ -8,6 +8,7 @@ Exchanges sent with hostile payloads are judged by ``no_server_errors`` only.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
@@ -72,7 +73,8 @@ def probe(ctx: Context) -> None:
     """
     current = _send(ctx, {}).json_or_none()
     calls = current.get("concurrentCalls") if isinstance(current, dict) else None
-    if isinstance(calls, int) and not isinstance(calls, bool) and 1 <= calls < 2**31 - 1:
+    rule = ctx.contract.field("concurrentCalls")
+    if isinstance(calls, int) and rule.admits(calls) and rule.admits(calls + 1):
         _send(ctx, {"concurrentCalls": calls + 1})
         _send(ctx, {"concurrentCalls": calls})
     _send(ctx, {"campaignName": ""})
@@ -158,6 +160,35 @@ def judge_each(
 # ---------------------------------------------------------------- checks
 
 
+# HTTP's own refusals of a request the operation does not describe at the
+# HTTP level (erratum http-refusals-of-bodies): tolerated by
+# status_code_documented, reported by refusals_use_documented_statuses.
+BODY_LIMIT = 1024 * 1024
+HTTP_REFUSALS = {413: "a body over 1 MiB", 415: "a body not sent as JSON in UTF-8"}
+
+
+def http_refusal(exchange: Exchange) -> str | None:
+    """What HTTP-level refusal a 413 or 415 answers (None when it answers none)."""
+    if exchange.status == 413 and len(exchange.request_body or b"") > BODY_LIMIT:
+        return HTTP_REFUSALS[413]
+    if exchange.status == 415:
+        sent = next((v for k, v in exchange.request_headers.items()
+                     if k.lower() == "content-type"), "")
+        media, _, parameters = sent.partition(";")
+        charset = parameters.lower().replace(" ", "").replace('"', "")
+        json_utf8 = media.strip().lower() == "application/json" and (
+            "charset=" not in charset or "charset=utf-8" in charset)
+        if not json_utf8:
+            return HTTP_REFUSALS[415]
+    return None
+
+
+def limit_probes(ctx: Context) -> None:
+    """A 2 MiB body and a text/plain one: requests outside what the operation describes."""
+    _send(ctx, raw=b'{"padding": "' + b"x" * (2 * BODY_LIMIT) + b'"}')
+    _send(ctx, raw=b'{"concurrentCalls": 2}', content_type="text/plain")
+
+
 @check(
     id="status_code_documented",
     level=MUST,
@@ -170,17 +201,45 @@ def status_code_documented(ctx: Context) -> None:
     """Every status is one the operation documents: 200, 400, 401, ... 500.
 
     Judges every response of the run (redirects count as undocumented); sends
-    the probe set plus a 2 MiB body and a text/plain body of its own.
+    the probe set plus a 2 MiB body and a text/plain body of its own. HTTP's
+    own 413 for a body over 1 MiB and 415 for a body not sent as JSON are
+    left to refusals_use_documented_statuses (erratum http-refusals-of-bodies).
     """
-    _send(ctx, raw=b'{"padding": "' + b"x" * (2 * 1024 * 1024) + b'"}')
-    _send(ctx, raw=b'{"concurrentCalls": 2}', content_type="text/plain")
+    limit_probes(ctx)
     documented = ctx.spec.documented_statuses
     listed = ", ".join(str(s) for s in sorted(documented))
     judge_each(
         ctx,
-        lambda e: None if e.status in documented else f"status {e.status} is not documented",
+        lambda e: None if e.status in documented or http_refusal(e)
+        else f"status {e.status} is not documented",
         expected=f"one of the documented statuses {listed}",
         title="a response has a status the operation does not document",
+    )
+
+
+@check(
+    id="refusals_use_documented_statuses",
+    level=SHOULD,
+    area="responses",
+    cites=[Cite(f"{OPERATION}/responses/400/description", "Bad Request"),
+           Cite(f"{OPERATION}/requestBody/content", "application/json")],
+    final=True,
+    schema_level=True,
+)
+def refusals_use_documented_statuses(ctx: Context) -> None:
+    """A body too large or not JSON is refused with the documented 400.
+
+    Sends a 2 MiB body and a text/plain body (and judges every such request
+    of the run): HTTP's own 413 or 415 keeps the contract (erratum
+    http-refusals-of-bodies), but only 400 is documented for them.
+    """
+    limit_probes(ctx)
+    judge_each(
+        ctx,
+        lambda e: None if not http_refusal(e)
+        else f"{http_refusal(e)} answered {e.status}, not the documented 400",
+        expected="400, the status the operation documents for a request it refuses",
+        title="a refusal uses a status the operation does not document",
     )
 
 
@@ -285,6 +344,43 @@ def error_status_matches_http(ctx: Context) -> None:
                title="Error.status differs from the HTTP status", select=_is_error)
 
 
+# Words that say "an error" without saying which: "Error" alone is no error type.
+GENERIC_ERROR_WORDS = frozenset({"error", "exception", "failure", "fault"})
+_TYPE_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[_.:-][A-Za-z0-9]+)*")
+
+
+def _words(token: str) -> list[str]:
+    """NOT_FOUND, NotFound, not-found and Not Found all give ["not", "found"]."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", token)
+    return [w for w in re.split(r"[\s_.:-]+", spaced.lower()) if w]
+
+
+# Reason phrases RFC 9110 renamed: every registered name is the status's message.
+OTHER_PHRASES = {
+    413: ("Payload Too Large", "Content Too Large"),
+    414: ("URI Too Long",),
+    416: ("Range Not Satisfiable",),
+    422: ("Unprocessable Content",),
+}
+
+
+def error_kind_complaint(value: Any, status: int) -> str | None:
+    """Why ``value`` is neither the reason phrase of ``status`` nor an error type."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        return None
+    phrases = (phrase, *OTHER_PHRASES.get(status, ()))
+    if isinstance(value, str) and any(_words(value) == _words(p) for p in phrases):
+        return None  # the HTTP status message, in any case or spelling of its words
+    if isinstance(value, str) and _TYPE_TOKEN.fullmatch(value):
+        if set(_words(value)) - GENERIC_ERROR_WORDS:
+            return None  # an error type: VALIDATION_ERROR, NOT_FOUND, ValidationError
+        return (f"HTTP {status} with Error.error {json.dumps(value)}: a generic word, "
+                f"neither {phrase!r} nor a type naming the kind of error")
+    return f"HTTP {status} with Error.error {json.dumps(value)}, not {phrase!r} or an error type"
+
+
 @check(
     id="error_reason_phrase_matches",
     level=SHOULD,
@@ -294,25 +390,22 @@ def error_status_matches_http(ctx: Context) -> None:
     schema_level=True,
 )
 def error_reason_phrase_matches(ctx: Context) -> None:
-    """An Error body's error is the reason phrase of its status.
+    """An Error body's error is its status's reason phrase or an error type.
 
-    400 "Bad Request", 401 "Unauthorized", 404 "Not Found", ... for every
-    error answer of the run (letter case aside).
+    400 "Bad Request", 404 "Not Found", ... (letter case, spaces and
+    underscores aside), or one identifier naming the kind of error
+    (VALIDATION_ERROR, NOT_FOUND; erratum error-type-or-status-message),
+    for every error answer of the run; the bare word "Error" names none.
     """
     def verdict(e: Exchange) -> str | None:
         body = error_body(e)
         assert body is not None and e.status is not None
-        try:
-            phrase = HTTPStatus(e.status).phrase
-        except ValueError:
-            return None
-        value = body.get("error")
-        if isinstance(value, str) and value.strip().lower() == phrase.lower():
-            return None
-        return f"HTTP {e.status} with Error.error {json.dumps(value)}, not {phrase!r}"
+        return error_kind_complaint(body.get("error"), e.status)
 
-    judge_each(ctx, verdict, expected="Error.error equal to the status's reason phrase",
-               title="Error.error is not the reason phrase", select=_is_error)
+    judge_each(ctx, verdict,
+               expected="Error.error: the status's reason phrase or an error type",
+               title="Error.error is neither the reason phrase nor an error type",
+               select=_is_error)
 
 
 @check(

@@ -7,14 +7,23 @@ a staging campaign never dials because of the suite.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import combinations
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
-from strategies import InvalidBody, Schedule, invalid_bodies, past_schedules, schedules
+from strategies import (
+    InvalidBody,
+    Schedule,
+    invalid_bodies,
+    past_schedules,
+    schedule_earlier_today,
+    schedules,
+)
 
 from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
+from .._model import parse_instant
 from ._probing import changed_fields, expect_unchanged
 
 REQUEST = "/components/schemas/UpdateCampaignRequest/properties"
@@ -61,7 +70,6 @@ UNCHANGED = Cite(
 
 # At least a year ahead: no campaign is ever made to dial by the suite.
 LEAD = timedelta(days=366)
-SCHEDULE_STATE = ("scheduled", "scheduledDate", "campaignStatus")
 
 
 def schedule_body(schedule: Schedule) -> dict[str, Any]:
@@ -107,17 +115,6 @@ def fixed_schedules(ctx: Context) -> list[tuple[str, Schedule]]:
     return [(what, local_schedule(d, t, z)) for what, d, t, z in cases if z in known]
 
 
-def parse_instant(value: Any) -> datetime | None:
-    """An ISO 8601 date-time with an offset, as an aware datetime; None otherwise."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("z", "Z"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None and parsed.utcoffset() is not None else None
-
-
 def show(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
@@ -151,6 +148,7 @@ def rejected_generated(ctx: Context, rule: str) -> None:
         phone_numbers=ctx.fixtures.phone_numbers,
         now=ctx.now(),
         rules=[rule],
+        contract=ctx.contract,
     )
 
     @ctx.given(bodies)
@@ -254,34 +252,13 @@ def schedule_requires_date_time_zone(ctx: Context) -> None:
     must not change.
     """
     full = future_fields(ctx)
-    fields = ("scheduledDate", "scheduledTime", "scheduledTimezone")
+    fields = ctx.contract.schedule_fields
     cases = []
-    for missing in [(f,) for f in fields] + [
-        ("scheduledDate", "scheduledTime"),
-        ("scheduledTime", "scheduledTimezone"),
-        ("scheduledDate", "scheduledTimezone"),
-        fields,
-    ]:
+    for missing in [left for size in range(1, len(fields) + 1)
+                    for left in combinations(fields, size)]:
         body = {k: v for k, v in full.items() if k not in missing}
         cases.append((f"isScheduled true without {' and '.join(missing)}", body))
     rejected_unchanged(ctx, cases)
-
-
-def earlier_today(ctx: Context) -> list[tuple[str, dict[str, Any]]]:
-    """A time earlier today (UTC and a zone ahead of it), at least two hours back."""
-    now = ctx.now()
-    instant = (now - timedelta(hours=2, minutes=30)).replace(microsecond=0)
-    if instant.date() != now.date():
-        return []
-    cases = []
-    for zone in ("UTC", "Asia/Tokyo", "Pacific/Kiritimati"):
-        local = instant.astimezone(ZoneInfo(zone))
-        if local.date() != now.astimezone(ZoneInfo(zone)).date():
-            continue
-        schedule = local_schedule(local.date(), local.time(), zone)
-        cases.append((f"a schedule earlier today in {zone} ({show(instant)})",
-                      schedule_body(schedule)))
-    return cases
 
 
 @check(
@@ -294,10 +271,10 @@ def past_schedule_rejected(ctx: Context) -> None:
     """A schedule whose instant has passed is refused with 400.
 
     Read as the instant of date, time and zone (erratum
-    future-date-or-future-instant). Sends isScheduled true with yesterday,
-    a year ago, and a time earlier today (two and a half hours back, in UTC
-    and zones ahead of it), then generated past schedules; nothing may
-    change.
+    future-date-or-future-instant). Sends isScheduled true with yesterday
+    and a year ago, then generated past schedules (more than the clock
+    margin before the target's "now", as its Date header tells it); nothing
+    may change.
     """
     now = ctx.now()
     yesterday = (now - timedelta(days=1)).date()
@@ -306,18 +283,88 @@ def past_schedule_rejected(ctx: Context) -> None:
         ("a schedule a year ago",
          schedule_body(local_schedule(yesterday.replace(day=1) - timedelta(days=365),
                                       time(9), "America/New_York"))),
-        *earlier_today(ctx),
     ]
     rejected_unchanged(ctx, cases)
     before = ctx.state()
 
-    @ctx.given(past_schedules(now=now))
+    @ctx.given(past_schedules(now=now, margin=ctx.margin()))
     def generated(schedule: Schedule) -> None:
         sent = f"a past schedule {schedule.date} {schedule.time} {schedule.zone}"
         ctx.expect_rejected(ctx.patch(schedule_body(schedule)), {400}, sent=sent)
 
     generated()
     expect_unchanged(ctx, before, what="past schedules")
+
+
+# Where "today" is tried: each way a server may wrongly compare dates instead of
+# instants, with the zones that can show it (the first decisive one is sent).
+EAST_OF_UTC = ("Pacific/Kiritimati", "Pacific/Tongatapu", "Asia/Tokyo", "Asia/Kolkata",
+               "Europe/Moscow")
+WEST_OF_UTC = ("America/New_York", "America/Los_Angeles", "Pacific/Honolulu",
+               "Pacific/Pago_Pago")
+
+
+def wall_time_as_utc(schedule: Schedule) -> datetime:
+    return datetime.combine(date.fromisoformat(schedule.date),
+                            time.fromisoformat(schedule.time), tzinfo=UTC)
+
+
+def today_cases(now: datetime, margin: timedelta
+                ) -> tuple[list[tuple[str, Schedule]], list[str]]:
+    """Schedules already past whose date is still today, one for each way of
+    comparing dates; and why a way cannot be decisive at this hour."""
+    ways = (
+        ("by UTC date", ("UTC",), lambda s: True),
+        # Its wall time read as UTC is still ahead: also shows a server ignoring the zone.
+        ("by date in a zone east of UTC", EAST_OF_UTC,
+         lambda s: wall_time_as_utc(s) > now + margin),
+        ("by date in a zone west of UTC", WEST_OF_UTC, lambda s: True),
+    )
+    known = available_timezones()
+    cases, undecidable = [], []
+    for way, zones, shows in ways:
+        found = None
+        for zone in (z for z in zones if z in known):
+            schedule = schedule_earlier_today(now=now, margin=margin, zone=zone)
+            if schedule is not None and shows(schedule):
+                found = schedule
+                break
+        if found is None:
+            undecidable.append(
+                f"no time earlier today {way} lies more than {margin.total_seconds():.0f} s "
+                f"in the past at {show(now)} (midnight is too recent there)")
+        else:
+            cases.append((way, found))
+    return cases, undecidable
+
+
+@check(
+    id="past_time_today_rejected",
+    level=MUST,
+    area="schedule",
+    cites=[FUTURE_DATE, IN_ZONE],
+)
+def past_time_today_rejected(ctx: Context) -> None:
+    """A time earlier today, already past, is refused with 400.
+
+    Sends isScheduled true with a time up to an hour before the target's
+    "now" (its Date header, margin just above the measured skew and
+    resolution) whose date is still today: in UTC, in a zone east of UTC
+    (its wall time read as UTC still ahead) and in a zone west of it. A
+    server comparing dates instead of instants accepts one of them at any
+    hour; a way that cannot be decisive at this hour (midnight too recent)
+    makes the check "not exercised", with the reason.
+    """
+    now, margin = ctx.now(), ctx.margin()
+    cases, undecidable = today_cases(now, margin)
+    rejected_unchanged(ctx, [
+        (f"a schedule earlier today ({way}): {s.date} {s.time} {s.zone} = "
+         f"{show(min(s.instants))}, before the target's now {show(now)} "
+         f"[{ctx.clock.describe()}]", schedule_body(s))
+        for way, s in cases
+    ])
+    if undecidable:
+        ctx.not_exercised("; ".join(undecidable))
 
 
 def bad_dates(year: int) -> list[str]:
@@ -518,7 +565,8 @@ def schedule_fields_ignored_without_flag(ctx: Context) -> None:
         for how, body in variants:
             sent = f"a future schedule {how} to a {flag_state} campaign"
             after = ctx.expect_ok(ctx.patch(body), sent=sent)
-            moved = [k for k in changed_fields(before, after) if k in SCHEDULE_STATE]
+            shown = ctx.contract.governs(ctx.contract.schedule_flag)
+            moved = [k for k in changed_fields(before, after) if k in shown]
             if moved:
                 ctx.fail(
                     "; ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in moved),

@@ -4,6 +4,11 @@ For each mutant the suite runs against it with only the mutant's `killed_by`
 checks selected and a fixed seed; the run must fail, and each of those checks
 must be the one failing. A SHOULD check only fails a run under --strict, so
 runs that select one are strict.
+
+The mutant comparing UTC dates is also run through the command line with the
+embedded server's clock pinned (--now) just after midnight UTC, where a
+two-hour margin once let it pass, and the reference beside it; every
+time-dependent mutant at every pinned hour is in test_clock_pinned.py.
 """
 
 from __future__ import annotations
@@ -18,9 +23,19 @@ SEED = 20250101
 CATALOGUE = load_catalogue()
 
 
-def argv_for(name: str) -> list[str]:
+# The hours at which a server comparing UTC dates once passed as CONFORMANT.
+PINNED = ("2026-03-08T00:40:00Z", "2026-03-08T01:30:00Z")
+NOW_CHECKS = ("past_schedule_rejected", "past_time_today_rejected", "future_schedule_accepted")
+FUTURE_MUTANTS = ("schedule_today_by_utc_date",)
+
+
+# Every kill is judged with the server's clock pinned, never at the hour the tests run.
+NOON = "2026-03-08T12:00:00Z"
+
+
+def argv_for(name: str, now: str = NOON) -> list[str]:
     killed_by = MUTANTS[name].killed_by
-    argv = ["run", "--mutant", name, "--no-allure", "--seed", str(SEED)]
+    argv = ["run", "--mutant", name, "--no-allure", "--seed", str(SEED), "--now", now]
     for check_id in killed_by:
         argv += ["--check", check_id]
     if any(c in CATALOGUE and CATALOGUE[c].level == SHOULD for c in killed_by):
@@ -47,3 +62,33 @@ def test_mutant_is_killed_by_its_checks(name: str, mutant_runs: dict[str, SuiteR
     survivors = {c: outcomes.get(c, "not run") for c in mutant.killed_by
                  if outcomes.get(c) != "failed"}
     assert not survivors, f"checks that did not fail: {survivors}\n{context}"
+
+
+@pytest.fixture(scope="module")
+def pinned_runs(suite_runner: SuiteRunner) -> dict[tuple[str, str], SuiteRun]:
+    keys = [(name, now) for now in PINNED for name in FUTURE_MUTANTS]
+    checks = [arg for c in NOW_CHECKS for arg in ("--check", c)]
+    reference = [["run", "--no-allure", "--seed", str(SEED), "--strict", "--now", PINNED[0],
+                  *checks]]
+    runs = suite_runner.run_many([argv_for(n, now) for n, now in keys] + reference)
+    return dict(zip([*keys, ("reference", PINNED[0])], runs, strict=True))
+
+
+@pytest.mark.parametrize("now", PINNED)
+@pytest.mark.parametrize("name", FUTURE_MUTANTS)
+def test_a_future_mutant_is_killed_with_the_servers_clock_pinned(
+    name: str, now: str, pinned_runs: dict[tuple[str, str], SuiteRun]
+) -> None:
+    run = pinned_runs[(name, now)]
+    assert run.code == 1, run.explain()
+    assert all(run.outcomes().get(c) == "failed" for c in MUTANTS[name].killed_by), run.explain()
+
+
+def test_the_reference_passes_the_time_checks_with_its_clock_pinned(
+    pinned_runs: dict[tuple[str, str], SuiteRun]
+) -> None:
+    run = pinned_runs[("reference", PINNED[0])]
+    assert run.code == 0, run.explain()
+    assert run.outcomes() == dict.fromkeys(NOW_CHECKS, "passed"), run.explain()
+    # Judged by the server's pinned clock, read from its Date header, not by ours.
+    assert run.summary is not None and "behind ours" in run.summary["clock"], run.summary

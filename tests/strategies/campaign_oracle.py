@@ -2,12 +2,15 @@
 
 ``violations(body, ...)`` returns the ids of the rules a body breaks, worked
 out from scratch: JSON Schema validation of UpdateCampaignRequest as found in
-spec/openapi.yaml (Draft 4, with a "date" format check, and the
-``format: time`` of scheduledTime replaced by the HH:mm:ss pattern the prose
-asks for), plus the rules the schema cannot express (provisioned numbers,
-known agents, the schedule rules, the int32 range, exact pattern matching).
+the document (Draft 4, with a "date" format check, and the ``format: time``
+of scheduledTime replaced by the HH:mm:ss pattern the errata give), plus the
+rules the schema cannot express (provisioned numbers, known agents, the
+schedule rules, the int32 range, exact pattern matching).
 
-It shares no code with the ``strategies`` package it checks.
+Bounds, patterns and field lists are read from the contract model
+(``conformance._contract``), the published document unless ``contract=``
+names an edited one. It shares no code with the ``strategies`` package it
+checks.
 """
 
 from __future__ import annotations
@@ -18,26 +21,28 @@ import re
 import zoneinfo
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from hypothesis import HealthCheck, Phase, settings
 from jsonschema import Draft4Validator, FormatChecker
 
+from conformance._contract import Contract, load_contract
 from strategies import RawBody
 
-SPEC = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
-TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+PUBLISHED = load_contract()
 DATE_SHAPE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 TIME_SHAPE = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])")
-PHONE = re.compile(r"\+[1-9][0-9]{6,14}")
-SCHEDULE_FIELDS = ("scheduledDate", "scheduledTime", "scheduledTimezone")
-STRING_FIELDS = ("campaignName", "sipPhoneNumber", "agentId", *SCHEDULE_FIELDS)
 
-# A small account used throughout the tests.
-AGENT_IDS = ("agent_D5D0p7TUs66TTAEAx", "D5D0p7TUs66TTAEAx", "a", "x" * 64)
-PHONE_NUMBERS = ("+14155552671", "+442071838750", "+1000000", "+123456789012345")
+
+def _at_digit_bounds(contract: Contract) -> tuple[str, ...]:
+    fewest, most = contract.field("sipPhoneNumber").digits or (0, 0)
+    return ("+1" + "0" * (fewest - 1), "+" + "1234567890" * (most // 10) + "12345"[: most % 10])
+
+
+# A small account used throughout the tests: ids and numbers at the bounds.
+AGENT_IDS = ("agent_D5D0p7TUs66TTAEAx", "D5D0p7TUs66TTAEAx", "a",
+             "x" * (PUBLISHED.field("agentId").max_length or 0))
+PHONE_NUMBERS = ("+14155552671", "+442071838750", *_at_digit_bounds(PUBLISHED))
 NOW = datetime(2026, 5, 5, 10, 6, 45, tzinfo=UTC)  # the spec's error timestamp
 
 # Modest settings keep the whole directory fast.
@@ -51,14 +56,14 @@ QUICK = settings(
 REACH = settings(QUICK, max_examples=1000, phases=[Phase.generate], database=None)
 
 
-@cache
-def request_schema() -> dict[str, Any]:
-    """UpdateCampaignRequest from the spec, with scheduledTime's format made a pattern."""
-    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
-    schema = copy.deepcopy(spec["components"]["schemas"]["UpdateCampaignRequest"])
+def request_schema(contract: Contract = PUBLISHED) -> dict[str, Any]:
+    """UpdateCampaignRequest from the document, with scheduledTime's format made
+    the pattern the errata give it."""
+    document = contract.spec.document
+    schema = copy.deepcopy(document["components"]["schemas"]["UpdateCampaignRequest"])
     scheduled_time = schema["properties"]["scheduledTime"]
     del scheduled_time["format"]
-    scheduled_time["pattern"] = TIME_PATTERN
+    scheduled_time["pattern"] = contract.field("scheduledTime").pattern
     return schema
 
 
@@ -72,13 +77,19 @@ def _is_full_date(value: object) -> bool:
     return True
 
 
-@cache
-def validator() -> Draft4Validator:
-    formats = FormatChecker(formats=())
-    formats.checks("date", raises=ValueError)(_is_full_date)
-    schema = request_schema()
-    Draft4Validator.check_schema(schema)
-    return Draft4Validator(schema, format_checker=formats)
+_VALIDATORS: dict[int, tuple[Contract, Draft4Validator]] = {}
+
+
+def validator(contract: Contract = PUBLISHED) -> Draft4Validator:
+    built = _VALIDATORS.get(id(contract))
+    if built is None or built[0] is not contract:
+        formats = FormatChecker(formats=())
+        formats.checks("date", raises=ValueError)(_is_full_date)
+        schema = request_schema(contract)
+        Draft4Validator.check_schema(schema)
+        built = (contract, Draft4Validator(schema, format_checker=formats))
+        _VALIDATORS[id(contract)] = built
+    return built[1]
 
 
 _SCHEMA_RULES = {
@@ -92,10 +103,10 @@ _SCHEMA_RULES = {
 }
 
 
-def schema_violations(body: Any) -> set[str]:
+def schema_violations(body: Any, contract: Contract = PUBLISHED) -> set[str]:
     """Rules broken according to JSON Schema validation alone."""
     found = set()
-    for error in validator().iter_errors(body):
+    for error in validator(contract).iter_errors(body):
         path = list(error.path)
         if not path:
             found.add("non_object_body_rejected" if error.validator == "type" else "schema?")
@@ -140,10 +151,15 @@ def field_violations(
     phone_numbers: tuple[str, ...],
     now: datetime,
     taken_names: tuple[str, ...] = (),
+    contract: Contract = PUBLISHED,
 ) -> set[str]:
     """Rules an object body breaks, by hand."""
     found: set[str] = set()
     wrong_type: set[str] = set()
+    name_max = contract.field("campaignName").max_length or 0
+    agent_min, agent_max = contract.field("agentId").length_bounds
+    calls_min, calls_max = contract.field("concurrentCalls").integer_bounds
+    phone = re.compile(contract.field("sipPhoneNumber").pattern.strip("^$").replace(r"\d", "[0-9]"))
 
     def typed(field: str, ok: bool) -> bool:
         if field not in body:
@@ -157,33 +173,33 @@ def field_violations(
         wrong_type.add(field)
         return False
 
-    for field in STRING_FIELDS:
+    for field in contract.string_fields:
         typed(field, isinstance(body.get(field), str))
 
     if "campaignName" in body and "campaignName" not in wrong_type:
         name = body["campaignName"]
         if name == "":
             found.add("name_empty_rejected")
-        elif len(name) > 128:
+        elif len(name) > name_max:
             found.add("name_too_long_rejected")
         elif name in taken_names:
             found.add("name_taken")
     if "sipPhoneNumber" in body and "sipPhoneNumber" not in wrong_type:
         number = body["sipPhoneNumber"]
-        if PHONE.fullmatch(number) is None:
+        if phone.fullmatch(number) is None:
             found.add("phone_pattern_enforced")
         elif number not in phone_numbers:
             found.add("unprovisioned_number_rejected")
     if "agentId" in body and "agentId" not in wrong_type:
         agent = body["agentId"]
-        if not 1 <= len(agent) <= 64:
+        if not agent_min <= len(agent) <= (agent_max or 0):
             found.add("agent_id_length_enforced")
         elif agent not in agent_ids:
             found.add("unknown_agent_rejected")
 
     value = body.get("concurrentCalls")
     if typed("concurrentCalls", isinstance(value, int) and not isinstance(value, bool)):
-        if not 1 <= value <= 2**31 - 1:
+        if not calls_min <= value <= calls_max:
             found.add("concurrent_calls_range_enforced")
 
     variables = body.get("dynamicVariables")
@@ -206,7 +222,7 @@ def field_violations(
             found.add("schedule_time_format_enforced")
 
     if typed("isScheduled", isinstance(body.get("isScheduled"), bool)) and body["isScheduled"]:
-        if any(field not in body for field in SCHEDULE_FIELDS):
+        if any(field not in body for field in contract.schedule_fields):
             found.add("schedule_requires_date_time_zone")
         if "scheduledTimezone" in body and "scheduledTimezone" not in wrong_type:
             zone_ok = zone in iana_names()
@@ -235,8 +251,10 @@ def violations(
     phone_numbers: tuple[str, ...] = PHONE_NUMBERS,
     now: datetime = NOW,
     taken_names: tuple[str, ...] = (),
+    contract: Contract = PUBLISHED,
 ) -> set[str]:
-    """Ids of the rules ``body`` breaks (empty for a valid update body)."""
+    """Ids of the rules ``body`` breaks (empty for a valid update body), by the
+    rules of ``contract``."""
     if isinstance(body, RawBody):
         if body.content == b"":
             return {"missing_body_rejected"}
@@ -248,12 +266,13 @@ def violations(
             return {"malformed_json_rejected"}
     if not isinstance(body, dict):
         return {"non_object_body_rejected"}
-    return schema_violations(body) | field_violations(
+    return schema_violations(body, contract) | field_violations(
         body,
         agent_ids=tuple(agent_ids),
         phone_numbers=tuple(phone_numbers),
         now=now,
         taken_names=tuple(taken_names),
+        contract=contract,
     )
 
 

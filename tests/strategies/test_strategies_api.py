@@ -6,7 +6,6 @@ import strategies
 
 EXPECTED = {
     "CONTROL_CHARACTERS",
-    "DOCUMENTED_FIELDS",
     "HOSTILE_TEXTS",
     "RULES",
     "UNKNOWN_PROPERTY",
@@ -23,6 +22,7 @@ EXPECTED = {
     "invalid_e164_numbers",
     "json_encodings",
     "past_schedules",
+    "schedule_earlier_today",
     "schedules",
     "time_zones",
     "update_bodies",

@@ -115,9 +115,9 @@ def test_variables_use_only_the_given_names(body):
 
 def test_taken_names_are_avoided():
     taken = frozenset({"a", "a0", "b" * 128, "b" * 127 + "0"})
-    assert _untaken("a", taken) == "a01"
-    assert _untaken("b" * 128, taken) == "b" * 127 + "1"
-    assert _untaken("c", taken) == "c"
+    assert _untaken("a", taken, 128) == "a01"
+    assert _untaken("b" * 128, taken, 128) == "b" * 127 + "1"
+    assert _untaken("c", taken, 128) == "c"
 
 
 # ---------------------------------------------------------------- invalid_bodies
@@ -202,8 +202,8 @@ def test_unprovisioned_numbers_and_unknown_agents_avoid_the_account():
     assert _unprovisioned("+1000000", provisioned) == "+1000002"
     assert _unprovisioned("+4420718387", provisioned) == "+4420718387"
     known = frozenset({"a", "a0", "x" * 64})
-    assert _unknown_agent("a", known) == "a1"
-    assert _unknown_agent("x" * 64, known) == "x" * 63 + "0"
+    assert _unknown_agent("a", known, 64) == "a1"
+    assert _unknown_agent("x" * 64, known, 64) == "x" * 63 + "0"
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ from hypothesis import find, given
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from strategies import Schedule, past_schedules, schedules
-from strategies._schedules import make_schedule
+from strategies import Schedule, past_schedules, schedule_earlier_today, schedules
+from strategies._schedules import PAST_MARGIN, make_schedule
 
 AFTER = NOW + timedelta(days=365)
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -113,10 +113,10 @@ def test_gap_reading_both_sides():
 
 @QUICK
 @given(st.sampled_from(NOWS).flatmap(lambda now: st.tuples(st.just(now), past_schedules(now=now))))
-def test_past_schedules_are_two_hours_before(args):
+def test_past_schedules_lie_more_than_the_default_margin_before(args):
     now, schedule = args
     _check_shape(schedule)
-    assert max(schedule.instants) <= now - timedelta(hours=2)
+    assert max(schedule.instants) < now - PAST_MARGIN
     body = {"isScheduled": True, **schedule.fields}
     assert violations(body, now=now) == {"past_schedule_rejected"}
 
@@ -127,6 +127,14 @@ def _earlier_today_ahead(now):
         return schedule.date == here.date().isoformat() and here.utcoffset() > timedelta(0)
 
     return condition
+
+
+@QUICK
+@given(st.sampled_from(NOWS).flatmap(lambda now: st.tuples(
+    st.just(now), past_schedules(now=now, margin=timedelta(seconds=40)))))
+def test_past_schedules_keep_the_margin_they_are_given(args):
+    now, schedule = args
+    assert max(schedule.instants) < now - timedelta(seconds=40)
 
 
 @pytest.mark.parametrize("now", NOWS, ids=[n.isoformat() for n in NOWS])
@@ -143,7 +151,7 @@ def test_earlier_today_where_utc_is_still_yesterday():
         lambda s: s.zone == "Pacific/Kiritimati" and s.date == "2026-05-06",
         settings=REACH,
     )
-    assert max(schedule.instants) <= now - timedelta(hours=2)
+    assert max(schedule.instants) < now - PAST_MARGIN
 
 
 @pytest.mark.parametrize("days", [1, 365], ids=["yesterday", "last year"])
@@ -166,10 +174,54 @@ def test_past_schedules_reach_days_back(days):
         lambda: schedules(after=AFTER, zones=["localtime"]),
         lambda: past_schedules(now=datetime(2030, 1, 1)),
         lambda: past_schedules(now=None),
+        lambda: past_schedules(now=AFTER, margin=timedelta(seconds=-1)),
+        lambda: past_schedules(now=AFTER, margin=60),
     ],
     ids=["naive", "str", "no zones", "zones as str", "unknown zone", "localtime", "naive now",
-         "None now"],
+         "None now", "negative margin", "margin as int"],
 )
 def test_bad_arguments_raise_at_definition(make):
     with pytest.raises(InvalidArgument):
         make()
+
+
+_EARLIER_TODAY_ZONES = ["UTC", "Pacific/Kiritimati", "Asia/Kathmandu", "America/New_York",
+                        "Pacific/Pago_Pago", "Europe/London", "America/Havana"]
+
+
+@QUICK
+@given(
+    now=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2030, 12, 31),
+                     timezones=st.just(UTC)),
+    margin=st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(minutes=20)),
+    zone=st.sampled_from(_EARLIER_TODAY_ZONES),
+)
+def test_a_schedule_earlier_today_is_past_and_still_today(now, margin, zone):
+    schedule = schedule_earlier_today(now=now, margin=margin, zone=zone)
+    today = local_now(zone, now + margin).date()
+    if schedule is None:
+        # Only when today's local midnight (or a DST overlap after it) is too recent.
+        assert local_now(zone, now - margin - timedelta(hours=3, seconds=2)).date() < today
+        return
+    _check_shape(schedule)
+    assert max(schedule.instants) <= now - margin
+    assert schedule.date == today.isoformat()
+    assert min(schedule.instants) >= now - timedelta(hours=3, seconds=1)
+
+
+def test_a_schedule_earlier_today_steps_out_of_a_dst_overlap():
+    # 01:30 EST, the second pass of New York's repeated hour: an hour back is
+    # 01:30 EDT, a local time that also denotes "now". Two hours back is not.
+    now = datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
+    schedule = schedule_earlier_today(now=now, margin=timedelta(seconds=31),
+                                      zone="America/New_York")
+    assert schedule is not None and len(schedule.instants) == 1
+    assert max(schedule.instants) <= now - timedelta(hours=1)
+
+
+def test_a_schedule_earlier_today_at_0040_utc_is_after_midnight_utc():
+    now = datetime(2026, 3, 8, 0, 40, tzinfo=UTC)
+    schedule = schedule_earlier_today(now=now, margin=timedelta(seconds=31), zone="UTC")
+    assert schedule is not None and schedule.date == "2026-03-08"
+    assert schedule_earlier_today(now=now.replace(minute=0, second=20),
+                                  margin=timedelta(seconds=31), zone="UTC") is None

@@ -1,0 +1,489 @@
+"""The behaviour model: what a correct server may answer, given the campaign and a request.
+
+Given the campaign's state (the properties the contract governs, as a 200
+body shows them) and one request (body, credentials, which campaign), the
+model gives the set of acceptable outcomes: each status the contract allows,
+with the state after it. Every freedom the errata grant is a second outcome
+rather than a choice made here:
+
+- another account's campaign: 403 or 404 (foreign-campaign-status); another
+  account's agent or number: 400, 403 or 404; an unknown agent or number,
+  or one not enabled for outbound calls: 400 or 404;
+- an unscheduled campaign shows scheduledDate null or leaves it out
+  (response-scheduled-date-null, scheduled-date-presence), and any
+  campaignStatus but "scheduled";
+- a schedule whose local time a DST change skips or repeats may denote
+  either instant (the fold=0 and fold=1 readings);
+- a schedule field sent without ``isScheduled: true`` changes nothing when
+  well formed; a malformed one is ignored (200) or refused (400)
+  (ignored-schedule-fields-still-typed);
+- a schedule too close to "now" for the target's clock to be decisive is
+  accepted or refused (future-date-or-future-instant); so is the example's
+  date-time form of scheduledDate (request-scheduled-date-example-is-date-time);
+- a body that is both invalid and renames to a taken name is 400 or 409:
+  the contract does not order the two.
+
+Every bound, pattern and field map is read from the :class:`Contract`; what
+the account holds (agents, numbers, the taken name, foreign ids) from the
+target file's fixtures. :meth:`BehaviourModel.judge` is the one entry point
+a check needs: the state before, the request and the answer in, a
+:class:`Verdict` with its reasons and the state after out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
+
+from ._contract import ABSENT, Contract, FieldRule, python_pattern
+from ._target import Fixtures
+
+__all__ = [
+    "ABSENT",
+    "AccountWorld",
+    "BehaviourModel",
+    "Expectation",
+    "ModelRequest",
+    "State",
+    "Verdict",
+]
+
+# The response property that tells the campaign's lifecycle, and the value the
+# prose ties to a schedule ("'scheduled' means the campaign is configured to
+# launch at a future date and time").
+STATUS_PROPERTY = "campaignStatus"
+SCHEDULED = "scheduled"
+# How far from "now" a schedule must lie for a verdict on "must be a future
+# date" to hold whichever reading a server takes (instant or whole date).
+DECISIVE_MARGIN = timedelta(days=2)
+_EXAMPLE_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T00:00:00(\.000)?Z")
+_JSON_TYPES: Mapping[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+}
+
+REFUSED = frozenset({400})
+UNKNOWN_REFERENCE = frozenset({400, 404})
+FOREIGN_REFERENCE = frozenset({400, 403, 404})
+
+
+@dataclass(frozen=True)
+class AccountWorld:
+    """What the target file says the account holds."""
+
+    campaign_id: str
+    agents: frozenset[str]
+    numbers: frozenset[str]
+    taken_names: frozenset[str]
+    foreign_agents: frozenset[str] = frozenset()
+    foreign_numbers: frozenset[str] = frozenset()
+    disabled_numbers: frozenset[str] = frozenset()
+    variable_names: frozenset[str] = frozenset()
+    foreign_campaign_id: str | None = None
+
+    @classmethod
+    def from_fixtures(cls, fixtures: Fixtures) -> AccountWorld:
+        def some(value: str | None) -> frozenset[str]:
+            return frozenset({value}) if value else frozenset()
+
+        return cls(
+            campaign_id=fixtures.campaign_id,
+            agents=frozenset(fixtures.agent_ids),
+            numbers=frozenset(fixtures.phone_numbers),
+            taken_names=frozenset({fixtures.taken_campaign_name}),
+            foreign_agents=some(fixtures.foreign_agent_id),
+            foreign_numbers=some(fixtures.foreign_phone_number),
+            disabled_numbers=frozenset(fixtures.outbound_disabled_numbers),
+            variable_names=frozenset(fixtures.dynamic_variable_names),
+            foreign_campaign_id=fixtures.foreign_campaign_id,
+        )
+
+
+@dataclass(frozen=True)
+class State:
+    """The campaign as the contract governs it.
+
+    ``values`` holds what a 200 body shows for each plain request field
+    (campaignName, agentId, sipPhoneNumber, concurrentCalls); ``instants``
+    the UTC instants the schedule may denote (empty when unscheduled; two
+    for a local time a DST change skips or repeats, narrowed to one once a
+    server has shown its reading).
+    """
+
+    values: Mapping[str, Any]
+    scheduled: bool
+    instants: frozenset[datetime] = frozenset()
+
+    def get(self, name: str) -> Any:
+        return self.values.get(name, ABSENT)
+
+    def with_values(self, **changes: Any) -> State:
+        return replace(self, values={**self.values, **changes})
+
+    def describe(self) -> str:
+        parts = [f"{k}={v!r}" for k, v in self.values.items()]
+        if self.scheduled:
+            parts.append("scheduled at " + " or ".join(show(i) for i in sorted(self.instants)))
+        else:
+            parts.append("not scheduled")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """One request as the model sees it.
+
+    ``body`` is the JSON value sent (ABSENT: no body); ``credentials`` is
+    "valid", "missing" or "wrong"; ``campaign`` is "own", "foreign" or
+    "unknown".
+    """
+
+    body: Any
+    credentials: str = "valid"
+    campaign: str = "own"
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """Every acceptable answer: status -> the state after it, and why."""
+
+    outcomes: Mapping[int, State]
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def statuses(self) -> frozenset[int]:
+        return frozenset(self.outcomes)
+
+    def describe(self) -> str:
+        ordered = sorted(self.outcomes)
+        statuses = ordered[0] if len(ordered) == 1 else " or ".join(str(s) for s in ordered)
+        why = f" ({'; '.join(self.reasons)})" if self.reasons else ""
+        return f"{statuses}{why}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The model's judgement of one answer."""
+
+    ok: bool
+    expected: str
+    problems: tuple[str, ...] = ()
+    state: State | None = None  # the state after (as far as the answer shows it)
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.problems)
+
+
+@dataclass
+class _Findings:
+    """What validating a body found: errors with their statuses, and freedoms."""
+
+    errors: list[tuple[str, frozenset[int]]] = field(default_factory=list)
+    either: list[str] = field(default_factory=list)  # accepted or refused with 400
+    changes: dict[str, Any] = field(default_factory=dict)
+    schedule: Any = ABSENT  # ABSENT: untouched; False: cleared; frozenset: new instants
+
+
+def show(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_instant(value: Any) -> datetime | None:
+    """An ISO 8601 date-time with an offset, as an aware datetime; None otherwise."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("z", "Z"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None and parsed.utcoffset() is not None else None
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones() - {"localtime", "Factory", "posixrules"})
+
+
+def local_readings(day: date, clock: time, zone: str) -> frozenset[datetime]:
+    """The UTC instants a local date and time in `zone` may denote (two across a DST change)."""
+    naive = datetime.combine(day, clock)
+    return frozenset(
+        naive.replace(tzinfo=ZoneInfo(zone), fold=fold).astimezone(UTC) for fold in (0, 1)
+    )
+
+
+class BehaviourModel:
+    """The contract's behaviour for one account, as outcomes a server may choose from."""
+
+    def __init__(self, contract: Contract, world: AccountWorld, *, now: datetime) -> None:
+        self.contract = contract
+        self.world = world
+        self.now = now
+        self.flag = contract.schedule_flag
+        self.schedule_parts = contract.schedule_fields
+        self.plain = tuple(
+            name for name, rule in contract.fields.items()
+            if rule.readable and not rule.schedule_part and name != self.flag
+        )
+        status_schema = contract.schema("CampaignResponse")["properties"][STATUS_PROPERTY]
+        if SCHEDULED not in status_schema.get("enum", ()):
+            raise ValueError(f"{STATUS_PROPERTY} no longer lists {SCHEDULED!r}")
+
+    # -- reading what a server shows ------------------------------------
+    def observe(self, body: Any) -> State | None:
+        """The governed state a 200 body shows (None when it is no object)."""
+        if not isinstance(body, dict):
+            return None
+        values = {name: self.contract.shown(body, name) for name in self.plain}
+        scheduled = self.contract.shown(body, self.flag) is True
+        instant = parse_instant(self.contract.shown(body, self.schedule_parts[0]))
+        instants = frozenset({instant.astimezone(UTC)}) if scheduled and instant else frozenset()
+        return State(values=values, scheduled=scheduled, instants=instants)
+
+    def differences(self, expected: State, body: Any) -> list[str]:
+        """Where a 200 body departs from `expected` (governed properties only)."""
+        if not isinstance(body, dict):
+            return ["the body is not a JSON object"]
+        found: list[str] = []
+        shown_id = body.get("campaignId", ABSENT)
+        if shown_id != self.world.campaign_id:
+            found.append(f"campaignId {shown_id!r}, the path has {self.world.campaign_id!r}")
+        for name in self.plain:
+            want, got = expected.get(name), self.contract.shown(body, name)
+            if want is not ABSENT and got != want:
+                found.append(f"{'.'.join(self.contract.fields[name].shown_as or (name,))} "
+                             f"{got!r}, expected {want!r}")
+        flag_shown = ".".join(self.contract.fields[self.flag].shown_as or (self.flag,))
+        date_shown = ".".join(self.contract.fields[self.schedule_parts[0]].shown_as or ("?",))
+        shown_flag = self.contract.shown(body, self.flag)
+        shown_date = self.contract.shown(body, self.schedule_parts[0])
+        status = body.get(STATUS_PROPERTY, ABSENT)
+        if expected.scheduled:
+            instant = parse_instant(shown_date)
+            if shown_flag is not True:
+                found.append(f"{flag_shown} {shown_flag!r}, expected true")
+            if instant is None or instant.astimezone(UTC) not in expected.instants:
+                readings = " or ".join(show(i) for i in sorted(expected.instants))
+                found.append(f"{date_shown} {shown_date!r}, expected {readings}")
+            if status != SCHEDULED:
+                found.append(f"{STATUS_PROPERTY} {status!r}, expected {SCHEDULED!r}")
+        else:
+            if shown_flag is not False:
+                found.append(f"{flag_shown} {shown_flag!r}, expected false")
+            if shown_date not in (None, ABSENT):
+                found.append(f"{date_shown} {shown_date!r}, expected null or absent")
+            if status == SCHEDULED:
+                found.append(f"{STATUS_PROPERTY} {SCHEDULED!r} on an unscheduled campaign")
+        return found
+
+    # -- what may happen --------------------------------------------------
+    def expect(self, state: State, request: ModelRequest) -> Expectation:
+        """Every status a correct server may answer `request` with, and the state after."""
+        if request.credentials != "valid":
+            return Expectation({401: state}, (f"{request.credentials} API key",))
+        if request.campaign == "unknown":
+            return Expectation({404: state}, ("unknown campaign",))
+        if request.campaign == "foreign":
+            return Expectation({403: state, 404: state},
+                               ("another account's campaign: 403 or 404",))
+        body = request.body
+        if not isinstance(body, dict):
+            what = "no body" if body is ABSENT else "a body that is not a JSON object"
+            return Expectation({400: state}, (what,))
+        found = _Findings()
+        for name, value in body.items():
+            rule = self.contract.fields.get(name)
+            if rule is None:
+                found.either.append(f"unknown property {name!r} (SHOULD be ignored)")
+            elif rule.schedule_part:
+                continue
+            elif name == self.flag:
+                self._flag(rule, value, found)
+            else:
+                self._plain(rule, value, found)
+        self._schedule(body, found)
+        return self._outcomes(state, body, found)
+
+    def _plain(self, rule: FieldRule, value: Any, found: _Findings) -> None:
+        problem = value_problem(rule, value)
+        if problem:
+            found.errors.append((f"{rule.name} {problem}", REFUSED))
+            return
+        if rule.reference == "agent":
+            statuses = self._reference(value, self.world.agents, self.world.foreign_agents)
+        elif rule.reference == "phone_number":
+            statuses = self._reference(value, self.world.numbers, self.world.foreign_numbers)
+        else:
+            statuses = None
+        if statuses is not None:
+            found.errors.append((f"{rule.name} {value!r} is not one of the account's", statuses))
+            return
+        if rule.keys == "agent_variables":
+            unknown = sorted(set(value) - self.world.variable_names)
+            if unknown:
+                found.either.append(f"{rule.name} keys {unknown} not known to be the agent's")
+        if rule.readable:
+            found.changes[rule.name] = value
+
+    def _reference(self, value: str, own: frozenset[str],
+                   foreign: frozenset[str]) -> frozenset[int] | None:
+        if value in own:
+            return None
+        return FOREIGN_REFERENCE if value in foreign else UNKNOWN_REFERENCE
+
+    def _flag(self, rule: FieldRule, value: Any, found: _Findings) -> None:
+        problem = value_problem(rule, value)
+        if problem:
+            found.errors.append((f"{rule.name} {problem}", REFUSED))
+
+    def _schedule(self, body: dict[str, Any], found: _Findings) -> None:
+        flag = body.get(self.flag, ABSENT)
+        problems: dict[str, str] = {}
+        for name in self.schedule_parts:
+            if name in body:
+                problem = self._schedule_part_problem(name, body[name], found, flag is True)
+                if problem:
+                    problems[name] = problem
+        if flag is not True:
+            # Ignored without the flag: a malformed part may still be refused.
+            for name, problem in problems.items():
+                found.either.append(f"{name} {problem} sent without {self.flag} true")
+            if flag is False:
+                found.schedule = False
+            return
+        missing = [n for n in self.schedule_parts if n not in body]
+        for name in missing:
+            found.errors.append((f"{name} missing with {self.flag} true", REFUSED))
+        for name, problem in problems.items():
+            found.errors.append((f"{name} {problem}", REFUSED))
+        if missing or problems:
+            return
+        day, clock, zone = (body[n] for n in self.schedule_parts)
+        if _EXAMPLE_DATE_TIME.fullmatch(day):
+            found.either.append("scheduledDate in the example's date-time form")
+            day = day[:10]
+        try:
+            readings = local_readings(date.fromisoformat(day), time.fromisoformat(clock), zone)
+        except (OverflowError, ValueError):
+            found.either.append("a schedule instant out of range")
+            return
+        today = self.now.astimezone(ZoneInfo(zone)).date()
+        local_day = date.fromisoformat(day)
+        if min(readings) > self.now + DECISIVE_MARGIN and local_day > today:
+            found.schedule = readings
+        elif max(readings) < self.now - DECISIVE_MARGIN and local_day < today:
+            found.errors.append(("a schedule in the past", REFUSED))
+        else:
+            found.either.append("a schedule too close to now to be decisive")
+            found.schedule = readings
+
+    def _schedule_part_problem(self, name: str, value: Any, found: _Findings,
+                               flagged: bool) -> str | None:
+        rule = self.contract.fields[name]
+        if rule.format == "date" and isinstance(value, str) and _EXAMPLE_DATE_TIME.fullmatch(value):
+            # Neither required nor refused: judged as a freedom below when flagged.
+            return None if flagged else "in the example's date-time form"
+        return value_problem(rule, value)
+
+    def _outcomes(self, state: State, body: dict[str, Any], found: _Findings) -> Expectation:
+        reasons = [why for why, _ in found.errors] + found.either
+        name = found.changes.get("campaignName", ABSENT)
+        taken = (name is not ABSENT and name in self.world.taken_names
+                 and name != state.get("campaignName"))
+        outcomes: dict[int, State] = {}
+        if found.errors:
+            sets = [statuses for _, statuses in found.errors]
+            common = frozenset.intersection(*sets)
+            for status in common or frozenset.union(*sets):
+                outcomes[status] = state
+            if taken:
+                outcomes[409] = state
+                reasons.append("the name is another campaign's (400 and 409 unordered)")
+            return Expectation(outcomes, tuple(reasons))
+        if found.either:
+            outcomes[400] = state
+        if taken:
+            outcomes[409] = state
+            reasons.append("the name is another campaign's")
+            return Expectation(outcomes, tuple(reasons))
+        after = state.with_values(**{k: v for k, v in found.changes.items() if k in self.plain})
+        if found.schedule is False:
+            after = replace(after, scheduled=False, instants=frozenset())
+        elif isinstance(found.schedule, frozenset):
+            after = replace(after, scheduled=True, instants=found.schedule)
+        outcomes[200] = after
+        return Expectation(outcomes, tuple(reasons))
+
+    # -- judging one answer ---------------------------------------------
+    def judge(self, state: State, request: ModelRequest, status: int | None,
+              body: Any) -> Verdict:
+        """Whether (status, body) is an acceptable answer to `request` in `state`."""
+        expectation = self.expect(state, request)
+        expected = expectation.describe()
+        if status is None or status not in expectation.outcomes:
+            return Verdict(False, expected, (f"answered {status}, expected {expected}",))
+        after = expectation.outcomes[status]
+        if status != 200:
+            if not isinstance(body, dict):
+                return Verdict(False, expected, (f"{status} without an Error object body",))
+            return Verdict(True, expected, state=after)
+        problems = self.differences(after, body)
+        if problems:
+            return Verdict(False, f"200 showing {after.describe()}", tuple(problems))
+        shown = self.observe(body)
+        assert shown is not None
+        return Verdict(True, expected, state=replace(after, instants=shown.instants))
+
+
+def value_problem(rule: FieldRule, value: Any) -> str | None:
+    """What is wrong with `value` for `rule` by the contract alone (None: nothing)."""
+    if value is None:
+        return None if rule.nullable else "is null"
+    kinds = _JSON_TYPES.get(rule.json_type, (object,))
+    if isinstance(value, bool) and bool not in kinds:
+        return f"{value!r} is not of type {rule.json_type}"
+    if not isinstance(value, kinds):
+        return f"{value!r} is not of type {rule.json_type}"
+    if isinstance(value, str):
+        low, high = rule.length_bounds
+        if len(value) < low or (high is not None and len(value) > high):
+            return f"of {len(value)} code points is outside {low}..{high}"
+        if rule.pattern and re.fullmatch(python_pattern(rule.pattern), value) is None:
+            return f"{value!r} does not match {rule.pattern}"
+        if rule.format == "date" and not _is_calendar_date(value):
+            return f"{value!r} is not a YYYY-MM-DD date"
+        if rule.iana_zone and value not in _zone_names():
+            return f"{value!r} is not an IANA time zone"
+    if isinstance(value, int) and not isinstance(value, bool) and rule.json_type == "integer":
+        low_i, high_i = rule.integer_bounds
+        if not low_i <= value <= high_i:
+            return f"{value} is outside {low_i}..{high_i}"
+    if isinstance(value, dict) and rule.value_types:
+        allowed = tuple(t for name in rule.value_types for t in _JSON_TYPES.get(name, ()))
+        wrong = [k for k, v in value.items() if v is None or not isinstance(v, allowed)]
+        if wrong:
+            return f"has values of undocumented types ({', '.join(map(repr, wrong))})"
+    if rule.enum is not None and value not in rule.enum:
+        return f"{value!r} is not one of {list(rule.enum)}"
+    return None
+
+
+def _is_calendar_date(value: str) -> bool:
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is None:
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
