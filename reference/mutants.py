@@ -84,6 +84,7 @@ CHECK_IDS: tuple[str, ...] = (
     "every_request_answered",
     "fuzzed_valid_requests_conform",
     "fuzzed_invalid_requests_rejected",
+    "campaign_takes_back_its_values",
 )
 
 
@@ -1270,3 +1271,16 @@ class UnreadableBodyAsEmpty(Rules):
         except ValueError:
             return {}
         return super().parse_json(raw)
+
+
+@mutant(
+    "name_index_never_pruned",
+    "a name once held stays taken for good: a campaign cannot take back its own earlier name",
+    ("campaign_takes_back_its_values",),
+)
+class NameIndexNeverPruned(Rules):
+    def name_conflicts(self, account: Account, campaign: Campaign, name: str) -> bool:
+        held: set[str] = self.__dict__.setdefault("_ever_held", set())
+        held.update(c.name for c in account.campaigns.values())
+        return name != campaign.name and name in held or super().name_conflicts(
+            account, campaign, name)

@@ -16,7 +16,7 @@ from typing import Any
 from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
-from .._run import restore_body
+from .._operation import restore_body
 from .._spec import Spec
 
 OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
