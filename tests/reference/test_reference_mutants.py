@@ -33,6 +33,7 @@ response_matches_schema error_status_matches_http error_reason_phrase_matches
 error_path_is_request_path validation_errors_name_fields no_server_errors every_request_answered
 fuzzed_valid_requests_conform fuzzed_invalid_requests_rejected
 foreign_name_is_not_conflict outbound_disabled_number_rejected
+campaign_takes_back_its_values
 """.split()
 
 
@@ -145,6 +146,8 @@ PROBES: dict[str, tuple[Step, ...]] = {
     "name_length_utf16_units": body({"campaignName": "😀" * 100}),
     "name_trimmed": body({"campaignName": "  Padded  "}),
     "name_uniqueness_not_enforced": body({"campaignName": "Spring Renewal Campaign"}),
+    "name_index_never_pruned": P(Step(body={"campaignName": "Renamed for a while"}),
+                                 Step(body={"campaignName": "Q4 Outreach Campaign"})),
     "own_name_conflict": body({"campaignName": "Q4 Outreach Campaign"}),
     "name_unique_across_accounts": body({"campaignName": "Foreign Campaign"}),
     "name_number_coerced": body({"campaignName": 123}),
