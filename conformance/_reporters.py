@@ -22,6 +22,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, TextIO
 
+from ._engine import RESTORE_CHECK
 from ._events import (
     CheckFinished,
     CheckStarted,
@@ -284,13 +285,40 @@ class Allure:
         AllureFileLogger(self.results_dir).report_result(test)
 
     def _end_run(self, event: RunFinished) -> None:
+        from ._allure import _property_line, write_run_files
+
+        run = event.run
         try:
             self.writer.files.close()
-            from ._allure import write_run_files
-
-            write_run_files(self.results_dir, event.run)
+            write_run_files(self.results_dir, run)
+            with open(self.results_dir / "environment.properties", "a", encoding="utf-8") as f:
+                f.write(_property_line("restore", run.redact(run.restore.note)) + "\n")
+                f.write(_property_line("ended", str(event.reason)) + "\n")
+            judged = run.results.get(RESTORE_CHECK)
+            if not run.restore.ok and (judged is None or judged.failure is None):
+                self._restore_result(event)
         except OSError as exc:
             print(f"conformance: cannot write Allure run files: {exc}")
+
+    def _restore_result(self, event: RunFinished) -> None:
+        """A campaign left changed is a result of its own, whatever check was selected."""
+        from allure_commons.logger import AllureFileLogger
+        from allure_commons.model2 import Label, Status, StatusDetails
+
+        from ._allure import EPIC, _now_ms
+
+        run = event.run
+        self._new_test()
+        test = self._test
+        test.name = "The campaign is left as the suite found it"
+        test.fullName = "sigmamind.update_campaign.campaign_restore"
+        test.status = Status.BROKEN
+        test.statusDetails = StatusDetails(message=run.redact(f"[aborted] {run.restore.line}"))
+        test.labels = [Label("epic", EPIC), Label("feature", "run"),
+                       Label("severity", "blocker")]
+        test.stop, test.stage = _now_ms(), "finished"
+        self._test = None
+        AllureFileLogger(self.results_dir).report_result(test)
 
 
 def reporters_for(values: dict[str, Any], *, stream: TextIO | None = None) -> list[Any]:

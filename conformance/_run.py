@@ -51,12 +51,14 @@ class Run:
     original: dict[str, Any] | None = None
     restore: Restore = field(default_factory=lambda: Restore("skipped", "not attempted"))
     clock: Callable[[], float] = time.monotonic
+    transport: Any = None  # an httpx transport in place of the network (in-process tests)
     started: float = field(init=False)
     client: Client = field(init=False)
 
     def __post_init__(self) -> None:
         self.started = self.clock()
-        self.client = Client(self.target, redactor=self.redact, operation=self.operation)
+        self.client = Client(self.target, redactor=self.redact, operation=self.operation,
+                             transport=self.transport)
 
     @property
     def restore_note(self) -> str:
