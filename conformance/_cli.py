@@ -157,7 +157,11 @@ def _run(args: argparse.Namespace) -> int:
     except (SelectionError, TargetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    finished = Engine(run, checks).execute(Broadcast(reporters_for(values)))
+    try:
+        finished = Engine(run, checks).execute(Broadcast(reporters_for(values)))
+    except TargetError as exc:  # a preflight hook found a set-up mistake
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     _render_after_run(args)
     return finished.exit_code
 

@@ -6,6 +6,8 @@ the whole life cycle and hands every event (conformance/_events.py) to `emit`:
     preflight hooks  ->  read the campaign's state  ->  each check in order
         ->  restore the campaign (judged like any update)  ->  verdict
 
+A preflight hook is a function of the Run, called before the first request;
+it raises TargetError for a set-up mistake (the CLI exits 2, nothing sent).
 The CLI runs it whole; the pytest plugin drives the same steps one check per
 pytest item (`start`, `run_check`, `finish`). How a run ended is a value
 (StopReason) on RunFinished, never inferred from what was printed.
@@ -46,6 +48,7 @@ from ._events import (
     StopReason,
 )
 from ._run import Run, exception_of, failure_of
+from ._target import TargetError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 3
 # Seconds a whole run may take unless the target file or --time-budget says otherwise.
@@ -158,6 +161,12 @@ class Engine:
             self._open()
         except KeyboardInterrupt:
             self.run.stop(StopReason.INTERRUPTED, "interrupted before the first check")
+        except TargetError:
+            # A set-up mistake found before any check (exit 2): nothing to restore.
+            self.run.client.close()
+            if self.run.server is not None:
+                self.run.server.stop()
+            raise
 
     def run_check(self, check: Check) -> Result:
         index = self._done

@@ -230,3 +230,18 @@ def test_selection_orders_final_checks_last_and_names_unknown_ids():
         select(catalogue, level="full", ids=["no_such_check"])
     assert [c.id for c in select(catalogue, level="full", keyword="name_taken")] == [
         "name_taken_is_409"]
+
+
+def test_a_preflight_hook_runs_before_any_request_and_can_refuse_the_set_up():
+    from conformance._target import TargetError
+
+    seen: list[int] = []
+
+    def preflight(run: Run) -> None:
+        seen.append(run.client.stats.sent)
+        raise TargetError("fixtures: campaign_id names no campaign")
+
+    run = a_run(Campaign())
+    with pytest.raises(TargetError, match="names no campaign"):
+        Engine(run, [a_check("passing", passes)], preflight=[preflight]).execute(lambda e: None)
+    assert seen == [0] and run.client.stats.sent == 0
