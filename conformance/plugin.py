@@ -42,13 +42,22 @@ def _is_suite_item(item: pytest.Item) -> bool:
 
 
 class _TerminalStream:
-    """pytest's terminal writer as a stream for the engine's terminal reporter."""
+    """pytest's terminal writer as a stream for the engine's terminal reporter.
 
-    def __init__(self, reporter: Any) -> None:
+    Lines written while a check runs get past pytest's output capture, so an
+    area's line shows when the area completes.
+    """
+
+    def __init__(self, config: pytest.Config, reporter: Any) -> None:
         self.reporter = reporter
+        self.capture = config.pluginmanager.get_plugin("capturemanager")
 
     def write(self, text: str) -> None:
-        self.reporter.write(text)
+        if self.capture is None:
+            self.reporter.write(text)
+            return
+        with self.capture.global_and_fixture_disabled():
+            self.reporter.write(text)
 
     def flush(self) -> None:
         self.reporter.flush()
@@ -86,7 +95,7 @@ def pytest_collection_modifyitems(
     reporters: list[Any] = []
     terminal = config.pluginmanager.get_plugin("terminalreporter")
     if terminal is not None:
-        reporters.append(Terminal(_TerminalStream(terminal)))  # type: ignore[arg-type]
+        reporters.append(Terminal(_TerminalStream(config, terminal)))  # type: ignore[arg-type]
     if values.get("summary_json"):
         reporters.append(SummaryJson(values["summary_json"]))
     engine = Engine(run, checks)
