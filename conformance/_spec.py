@@ -19,9 +19,11 @@ from typing import Any
 
 import yaml
 
+from ._operation import UPDATE_CAMPAIGN
+
 SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
-OPERATION_PATH = "/v1/campaigns/{campaignId}"
-OPERATION_POINTER = "/paths/~1v1~1campaigns~1{campaignId}/patch"
+OPERATION_PATH = UPDATE_CAMPAIGN.path_template
+OPERATION_POINTER = UPDATE_CAMPAIGN.pointer
 # The operation is validated as if it were sent to the document's own server:
 # openapi-core matches the request against `servers`, and the target's origin
 # is not part of the contract.
