@@ -46,14 +46,18 @@ class Clock:
 class Campaign:
     """A mock target: one campaign; `refuse_restore` answers 409 to the restore."""
 
-    def __init__(self, *, refuse_restore: bool = False, silent: bool = False) -> None:
+    def __init__(self, *, refuse_restore: bool = False, silent: bool = False,
+                 hangs_on: str | None = None) -> None:
         self.state = json.loads(json.dumps(CAMPAIGN))
         self.refuse_restore = refuse_restore
         self.silent = silent
+        self.hangs_on = hangs_on
         self.bodies: list[Any] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if self.silent:
+            raise httpx.ReadTimeout("no answer", request=request)
+        if self.hangs_on is not None and self.hangs_on.encode() in request.content:
             raise httpx.ReadTimeout("no answer", request=request)
         body = json.loads(request.content or b"{}")
         self.bodies.append(body)
@@ -245,3 +249,16 @@ def test_a_preflight_hook_runs_before_any_request_and_can_refuse_the_set_up():
     with pytest.raises(TargetError, match="names no campaign"):
         Engine(run, [a_check("passing", passes)], preflight=[preflight]).execute(lambda e: None)
     assert seen == [0] and run.client.stats.sent == 0
+
+
+def test_a_target_hanging_on_some_inputs_only_fails_checks_and_the_run_goes_on():
+    def hanging_names(ctx: Any) -> None:
+        for n in range(4):
+            ctx.client.send("PATCH", ctx.campaign_id, body={"campaignName": f"hang {n}"})
+
+    target = Campaign(hangs_on="hang ")
+    finished, _, _ = execute(a_run(target), a_check("hangs", hanging_names),
+                             a_check("passing", passes))
+    assert finished.reason is StopReason.COMPLETE and finished.exit_code == 0
+    assert finished.run.results["passing"].outcome is Outcome.PASSED
+    assert finished.summary["restore"]["status"] == "restored"
