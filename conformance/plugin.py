@@ -99,7 +99,10 @@ def pytest_collection_modifyitems(
     if values.get("summary_json"):
         reporters.append(SummaryJson(values["summary_json"]))
     engine = Engine(run, checks)
-    engine.start(Broadcast(reporters))
+    try:
+        engine.start(Broadcast(reporters))
+    except TargetError as exc:  # a preflight hook found a set-up mistake
+        raise pytest.UsageError(str(exc)) from None
     config.stash[_ENGINE_KEY] = engine
 
 
