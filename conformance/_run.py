@@ -60,10 +60,6 @@ class Run:
         self.client = Client(self.target, redactor=self.redact, operation=self.operation,
                              transport=self.transport)
 
-    @property
-    def restore_note(self) -> str:
-        return self.restore.note
-
     def stop(self, reason: StopReason, why: str) -> None:
         """The run goes no further than the check in progress; the first reason stands."""
         if self.stop_reason is None:
