@@ -258,6 +258,16 @@ class Bench:
                     log(f"mutant runs: {done}/{len(jobs)}")
 
     # -- reporting ----------------------------------------------------------
+    def timing(self) -> str:
+        """Wall times on the reference, alternating runs, and their ratio."""
+        walls = {tool: [o.wall for o in runs] for tool, runs in self.timed.items()}
+        medians = {tool: statistics.median(w) for tool, w in walls.items()}
+        lines = [f"{tool}: " + ", ".join(f"{w:.2f} s" for w in runs)
+                 + f" (median {medians[tool]:.2f} s)" for tool, runs in walls.items()]
+        ratio = medians["conformance"] / medians["schemathesis"]
+        lines.append(f"ratio conformance / schemathesis: {ratio:.2f}")
+        return "\n".join(lines)
+
     def rows(self) -> list[dict[str, Any]]:
         rows = []
         for tool in ("conformance", "schemathesis"):
@@ -363,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="mutant runs in parallel (2)")
     parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results.md",
                         help="the generated per-mutant matrix (bench/results.md)")
+    parser.add_argument("--timing-only", action="store_true",
+                        help="only the wall-time comparison on the reference (alternating runs)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from reference import MUTANTS
@@ -376,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
         bench = Bench(mutants=mutants, jobs=max(1, args.jobs), scratch=Path(scratch))
         bench.calibrate()
         bench.time_reference()
+        if args.timing_only:
+            print(bench.timing())
+            return 0
         bench.run_mutants()
     command = "python bench/run.py" + (" --quick" if args.quick else "") + "".join(
         f" --mutant {m}" for m in args.mutant)

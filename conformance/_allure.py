@@ -268,9 +268,9 @@ def outcome_text(check: Check, result: Result, *, strict: bool) -> tuple[str, st
         first = result.message.splitlines()[0].removeprefix(f"[{check.level}] ")
         return f"[SHOULD, non-strict] {first}", result.message
     if result.outcome == "error":
-        kind = "suite error" if "the check itself broke" in result.message else "aborted"
+        kind = result.error_kind or "aborted"
         return f"[{kind}] {head}", result.message
-    if result.message.startswith("not run:"):  # skipped: the run stopped before this check
+    if result.error_kind == "aborted":  # skipped: the run stopped before this check
         return f"[aborted] {check.id}: {result.message}", ""
     if result.outcome in ("skipped", "not-exercised"):
         return result.message, ""

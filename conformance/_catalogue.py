@@ -3,8 +3,11 @@
 Exception tree:
 
     CheckFailure (AssertionError)   the target broke the rule; Expected / Actual
-    NotExercised (pytest skip)      the rule's precondition never occurred
-    MissingFixture (pytest skip)    the target file lacks an optional fixture
+    NotExercised (unittest.SkipTest)    the rule's precondition never occurred
+    MissingFixture (unittest.SkipTest)  the target file lacks an optional fixture
+
+Both skips are unittest's, which Hypothesis re-raises at once and pytest
+reports as skipped, so the catalogue needs no test runner.
 
 A check is a plain function registered with `@check(...)`. Its docstring's
 first line states the rule; the rest says what is sent.
@@ -13,11 +16,10 @@ first line states the rule; the rest says what is sent.
 from __future__ import annotations
 
 import inspect
+import unittest
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-
-import pytest
 
 if TYPE_CHECKING:
     from ._client import Exchange
@@ -158,14 +160,14 @@ class CheckFailure(AssertionError):
         return redact("\n".join(lines))
 
 
-class NotExercised(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+class NotExercised(unittest.SkipTest):
     """The check's precondition never occurred; it is neither passed nor failed."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"not exercised: {reason}")
 
 
-class MissingFixture(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+class MissingFixture(unittest.SkipTest):
     def __init__(self, names: list[str]) -> None:
         super().__init__(f"missing fixture: {', '.join(names)} (optional in the target file)")
 

@@ -1,5 +1,7 @@
 """Command line: `python -m conformance run | serve | report`.
 
+`run` drives the engine (conformance/_engine.py) directly, not through pytest.
+
 Exit codes of `run`: 0 conformant, 1 the target failed checks, 2 usage or
 configuration error, 3 target unreachable or run aborted.
 """
@@ -9,12 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from ._clock import parse_instant_option
+from ._options import add_to_argparse
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 3
-SUITE = Path(__file__).resolve().parent / "_suite.py"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -29,43 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="run the suite (default target: the embedded reference)")
-    target = run.add_argument_group("target")
-    target.add_argument("--target", metavar="FILE", help="target file (TOML)")
-    target.add_argument("--base-url", metavar="URL", help="override the target file's base_url")
-    target.add_argument("--mutant", metavar="NAME", help="run against an embedded mutant")
-    target.add_argument("--variant", metavar="NAME",
-                        help="run against an embedded conformant variant of the reference")
-    target.add_argument("--now", metavar="INSTANT", type=parse_instant_option,
-                        help="embedded targets only: their clock starts at this instant, "
-                             "e.g. 2026-03-08T01:30:00Z")
-    what = run.add_argument_group("what to run")
-    what.add_argument("--level", choices=("schema", "full"), default="full",
-                      help="schema: response shapes only, for static mocks; full (default)")
-    what.add_argument("--profile", choices=("quick", "deep"), default="quick",
-                      help="quick (default, CI) or deep (nightly)")
-    what.add_argument("--seed", type=int, help="seed; the same seed repeats the run")
-    what.add_argument("--strict", action="store_true", help="SHOULD failures fail the run")
-    what.add_argument("--check", action="append", default=[], metavar="ID",
-                      help="run only this check (repeatable)")
-    what.add_argument("-k", metavar="EXPR", help="select checks by pytest keyword expression")
+    groups = add_to_argparse(run)
+    what, out = groups["what to run"], groups["output"]
+    what.add_argument("-k", metavar="EXPR",
+                      help="select checks by keyword expression (words match check ids, areas)")
     what.add_argument("--list-checks", action="store_true", help="print the catalogue and exit")
     what.add_argument("--list-mutants", action="store_true", help="print the mutants and exit")
     what.add_argument("--list-variants", action="store_true",
                       help="print the conformant variants and exit")
-    safety = run.add_argument_group("safety")
-    safety.add_argument("--timeout", type=float, help="seconds per request (default 10)")
-    safety.add_argument("--rate-limit", type=float,
-                        help="requests per second (default: unlimited on loopback, 10 elsewhere)")
-    safety.add_argument("--max-requests", type=int, help="request budget for the whole run")
-    safety.add_argument("--time-budget", type=float, help="seconds for the whole run")
-    safety.add_argument("--concurrency", type=int, metavar="N",
-                        help="send up to N requests at once in the concurrency checks "
-                             "(default 3 on loopback; elsewhere they run only when given)")
-    safety.add_argument("--ca-bundle", metavar="FILE", help="CA bundle for a private CA")
-    safety.add_argument("--insecure", action="store_true",
-                        help="do not verify TLS certificates (warned about)")
-    out = run.add_argument_group("output")
-    out.add_argument("--summary-json", metavar="FILE", help="write a JSON summary")
     out.add_argument("--junitxml", metavar="FILE", help="write JUnit XML")
     out.add_argument("--alluredir", metavar="DIR", default="reports/allure-results",
                      help="Allure results directory (default reports/allure-results)")
@@ -73,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     _report_options(out, output_flag="--html")
     out.add_argument("--no-report", action="store_true",
                      help="write no HTML report (Allure results, JUnit and summary still)")
-    out.add_argument("-v", "--verbose", action="count", default=0, help="more pytest output")
+    out.add_argument("-v", "--verbose", action="count", default=0,
+                     help="accepted for compatibility; the output is the same")
 
     report = sub.add_parser("report", help="render the HTML report from existing Allure results")
     report.add_argument("--results", metavar="DIR", default="reports/allure-results",
@@ -172,74 +145,29 @@ def _list_checks() -> int:
     return EXIT_OK
 
 
-def pytest_args(args: argparse.Namespace) -> list[str]:
-    argv = [str(SUITE), "-p", "no:cacheprovider",
-            "-p", "no:randomly", "-o", "python_files=_suite.py", "--rootdir", str(SUITE.parent)]
-    argv.append("-q" if not args.verbose else "-" + "v" * args.verbose)
-    argv += ["--tb=short", "-rN", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    pairs = [
-        ("target", "--conformance-target"), ("base_url", "--conformance-base-url"),
-        ("mutant", "--conformance-mutant"), ("variant", "--conformance-variant"),
-        ("now", "--conformance-now"),
-        ("level", "--conformance-level"),
-        ("profile", "--conformance-profile"), ("seed", "--conformance-seed"),
-        ("summary_json", "--conformance-summary"), ("timeout", "--conformance-timeout"),
-        ("rate_limit", "--conformance-rate-limit"), ("max_requests", "--conformance-max-requests"),
-        ("time_budget", "--conformance-time-budget"), ("ca_bundle", "--conformance-ca-bundle"),
-        ("concurrency", "--conformance-concurrency"),
-        ("junitxml", "--junitxml"),
-    ]
-    for attr, flag in pairs:
-        value = getattr(args, attr)
-        if value is not None:
-            argv.append(f"{flag}={value}")
-    if args.strict:
-        argv.append("--conformance-strict")
-    if args.insecure:
-        argv.append("--conformance-insecure")
-    for check_id in args.check:
-        argv.append(f"--conformance-check={check_id}")
-    if args.k:
-        argv += ["-k", args.k]
-    if not args.no_allure:
-        argv += [f"--alluredir={args.alluredir}", "--clean-alluredir"]
-    return argv
-
-
 def _run(args: argparse.Namespace) -> int:
     if args.list_checks:
         return _list_checks()
-    embedded = [flag for flag, value in (("--mutant", args.mutant), ("--variant", args.variant))
-                if value]
-    if args.target and (embedded or args.now):
-        other = embedded[0] if embedded else "--now"
-        print(f"error: --target and {other} exclude each other", file=sys.stderr)
-        return EXIT_USAGE
-    if len(embedded) == 2:
-        print("error: --mutant and --variant exclude each other", file=sys.stderr)
-        return EXIT_USAGE
-    if args.target:
-        from ._target import TargetError, load_target
+    from ._catalogue import load_catalogue
+    from ._engine import Engine, SelectionError, select
+    from ._options import build_run
+    from ._reporters import Broadcast, reporters_for
+    from ._target import TargetError
 
-        try:
-            load_target(args.target)
-        except TargetError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
-    import pytest
-
-    code = int(pytest.main(pytest_args(args)))
-    if code in (0, 1, EXIT_ABORTED):
-        _render_after_run(args)
-        return code
-    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
-        print("error: no check matches the selection (see --list-checks)", file=sys.stderr)
+    values = vars(args)
+    try:
+        checks = select(load_catalogue(), level=args.level, ids=args.check, keyword=args.k)
+        run = build_run(values)
+    except (SelectionError, TargetError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if code == pytest.ExitCode.USAGE_ERROR:
+    try:
+        finished = Engine(run, checks).execute(Broadcast(reporters_for(values)))
+    except TargetError as exc:  # a preflight hook found a set-up mistake
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if code == pytest.ExitCode.INTERRUPTED:
-        return EXIT_ABORTED
-    return EXIT_ABORTED
+    _render_after_run(args)
+    return finished.exit_code
 
 
 def _serve(args: argparse.Namespace) -> int:

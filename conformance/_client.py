@@ -31,6 +31,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from ._codings import ACCEPT_ENCODING, BodyDecoder, DecodingFailed
+from ._operation import UPDATE_CAMPAIGN, Operation
 from ._target import Target
 
 BODY_CAP = 1024 * 1024
@@ -229,8 +230,10 @@ class Client:
         redactor: Redactor | None = None,
         on_exchange: Callable[[Exchange], None] | None = None,
         transport: httpx.BaseTransport | None = None,
+        operation: Operation = UPDATE_CAMPAIGN,
     ) -> None:
         self.target = target
+        self.operation = operation
         self.redact = redactor or Redactor()
         self.redact.add(target.api_key)
         # As a query string or a cookie carries it, percent-encoded.
@@ -267,6 +270,8 @@ class Client:
         limits = self.target.limits
         if exempt:
             pass
+        elif self.exhausted is not None:  # stopped once: every later send stops at once
+            raise BudgetExhausted(self.exhausted)
         elif limits.max_requests is not None and self.stats.sent >= limits.max_requests:
             self.exhausted = f"request budget of {limits.max_requests} spent"
             raise BudgetExhausted(self.exhausted)
@@ -285,7 +290,7 @@ class Client:
 
     # -- requests -------------------------------------------------------
     def url_for(self, campaign_id: str) -> tuple[str, str]:
-        path = "/v1/campaigns/" + quote(campaign_id, safe="")
+        path = self.operation.path_for(campaign_id)
         return self.target.base_url + path, path
 
     def send(

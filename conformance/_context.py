@@ -94,7 +94,7 @@ class Context:
     ) -> Exchange:
         """PATCH the campaign; a request that gets no answer fails the check."""
         exchange = self.client.send(
-            "PATCH",
+            self.client.operation.method,
             campaign_id or self.campaign_id,
             body=body,
             raw=raw,

@@ -32,7 +32,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ._spec import SPEC_DIR, Spec, fold, load_spec, resolve_pointer
+from ._spec import SPEC_DIR, Spec, find_operation, fold, load_spec, resolve_pointer
 
 __all__ = [
     "ABSENT",
@@ -45,7 +45,6 @@ __all__ = [
 ]
 
 INT32 = (-(2**31), 2**31 - 1)
-OPERATION_ID = "updateCampaign"
 
 
 class ContractError(Exception):
@@ -379,14 +378,6 @@ def _resolve_refs(node: Any, document: dict[str, Any]) -> Any:
     return node
 
 
-def _find_operation(document: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    for path, item in document.get("paths", {}).items():
-        for method, operation in item.items():
-            if isinstance(operation, dict) and operation.get("operationId") == OPERATION_ID:
-                return method.upper(), path, operation
-    raise ContractError(f"no operation {OPERATION_ID!r} in the document")
-
-
 def _shown_as(name: str, response: dict[str, Any]) -> tuple[str, ...] | None:
     properties = response.get("properties", {})
     if name in properties:
@@ -449,7 +440,7 @@ def _field_rule(
 
 def build_contract(spec: Spec) -> Contract:
     document = spec.overlaid
-    method, path, operation = _find_operation(document)
+    method, path, operation = find_operation(document)
     parameters = [p for p in operation.get("parameters", []) if p.get("in") == "path"]
     if len(parameters) != 1:
         raise ContractError(f"{method} {path}: expected one path parameter")

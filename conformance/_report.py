@@ -1,9 +1,8 @@
-"""Reports of a run: the pytest hooks behind them, JUnit names, and the HTML.
+"""Reports of a run: JUnit names for the pytest face, and the HTML.
 
-`ReportingPlugin` is registered by the conformance plugin once a run starts.
-It feeds the Allure writer (conformance/_allure.py) when allure-pytest is
-active, names the JUnit test cases by check id, and writes the Allure run
-files. `render_html` turns Allure results into a self-contained HTML report
+The engine's reporters (conformance/_reporters.py) write Allure results,
+JUnit and the summary; under pytest, `name_junit_cases` names pytest's JUnit
+test cases by check id. `render_html` turns Allure results into a self-contained HTML report
 with the Allure 3 command line installed by `npm ci` (package.json); it never
 downloads anything, and a failure to render is reported, not raised.
 """
@@ -18,17 +17,12 @@ import subprocess
 import tempfile
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 if TYPE_CHECKING:
     from ._catalogue import Check
-    from ._client import Exchange
-    from ._run import Run
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ALLURE_CLI = Path("node_modules") / "allure" / "cli.js"
@@ -37,61 +31,6 @@ DEFAULT_RESULTS = "reports/allure-results"
 DEFAULT_HTML = "reports/html"
 DEFAULT_HISTORY = "reports/history.jsonl"
 HOW_TO_GET_HTML = "run `npm ci` in the project, then `python -m conformance report`"
-
-
-class ReportingPlugin:
-    """pytest hooks that shape the reports of one run."""
-
-    def __init__(self, config: pytest.Config, run: Run, checks: dict[str, Check]) -> None:
-        self.config = config
-        self.run = run
-        self.checks = checks
-        self._failing: dict[str, Exchange | None] = {}
-        self.allure = None
-        if getattr(config.option, "allure_report_dir", None) and \
-                config.pluginmanager.get_plugin("allure_listener") is not None:
-            from ._allure import AllureWriter
-
-            self.allure = AllureWriter(config, run)
-            run.client.on_exchange = self.allure.on_exchange
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> Generator[None, Any, None]:
-        if self.allure is not None and item.nodeid in self.checks:
-            self.allure.begin()
-        try:
-            yield
-        finally:
-            if self.allure is not None:
-                self.allure.end()
-
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, Any, None]:
-        yield
-        if call.when == "call" and call.excinfo is not None:
-            from ._run import failure_of
-
-            failure = failure_of(call.excinfo.value)
-            self._failing[item.nodeid] = failure.exchange if failure is not None else None
-
-    def pytest_runtest_logfinish(self, nodeid: str) -> None:
-        check = self.checks.get(nodeid)
-        if self.allure is None or check is None:
-            return
-        self.allure.finish(check, self.run.results.get(check.id), self._failing.pop(nodeid, None))
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.allure is not None:
-            try:
-                self.allure.write_run_files()
-            except OSError as exc:
-                print(f"conformance: cannot write Allure run files: {exc}")
-        xmlpath = getattr(self.config.option, "xmlpath", None)
-        if xmlpath and Path(xmlpath).is_file():
-            name_junit_cases(Path(xmlpath), {c.id: c for c in self.checks.values()})
 
 
 def name_junit_cases(path: Path, checks: dict[str, Check]) -> None:

@@ -1,37 +1,39 @@
-"""One run of the suite against one target: set-up, each check, restore, summary."""
+"""One run of the suite against one target: what it was given and what it found.
+
+`Run` is the state every face reads (the engine fills it, reporters render
+it): target, contract, settings, the recorded client, each check's Result,
+how the campaign was left, and why the run ended. It knows nothing of pytest
+or of any output; conformance/_engine.py drives it.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import pytest
+from typing import Any, TypeVar
 
 from . import __version__
 from ._catalogue import Check, CheckFailure
-from ._client import BudgetExhausted, Client, Exchange, Redactor
+from ._client import Client, Exchange, Redactor
 from ._clock import TargetClock
 from ._context import Context, Profile
+from ._events import Outcome, Restore, Result, StopReason
+from ._operation import UPDATE_CAMPAIGN, Operation
 from ._restore import restore_body
 from ._spec import ERRATA_DETECTORS, Spec
 from ._target import Target
 
+E = TypeVar("E", bound=BaseException)
+
+__all__ = ["Run", "RunAborted", "Result", "failure_of", "restore_body"]
+
 # Fields the suite can put back as it found them, read from a 200 body.
-RESTORABLE = ("campaignName", "agentId", "sipPhoneNumber", "concurrentCalls", "schedule")
+RESTORABLE = UPDATE_CAMPAIGN.restorable
 
 
 class RunAborted(Exception):
     """The run cannot go on (target unreachable, budget spent); exit code 3."""
-
-
-@dataclass
-class Result:
-    check: Check
-    outcome: str  # passed, failed, non-strict, skipped, not-exercised, error
-    message: str = ""
-    duration: float = 0.0
-    requests: int = 0
 
 
 @dataclass
@@ -43,58 +45,30 @@ class Run:
     level: str
     strict: bool
     server: Any = None
+    operation: Operation = UPDATE_CAMPAIGN
     redact: Redactor = field(default_factory=Redactor)
     results: dict[str, Result] = field(default_factory=dict)
     aborted: str | None = None
+    stop_reason: StopReason | None = None
     original: dict[str, Any] | None = None
-    restore_note: str = "not attempted"
-    started: float = field(default_factory=time.monotonic)
-    clock: TargetClock = field(default_factory=TargetClock)
+    restore: Restore = field(default_factory=lambda: Restore("skipped", "not attempted"))
+    clock: Callable[[], float] = time.monotonic
+    target_clock: TargetClock = field(default_factory=TargetClock)  # "now" as the target sees it
+    transport: Any = None  # an httpx transport in place of the network (in-process tests)
+    started: float = field(init=False)
     client: Client = field(init=False)
 
     def __post_init__(self) -> None:
-        self.client = Client(self.target, redactor=self.redact)
-        self.consecutive_unreachable = 0
+        self.started = self.clock()
+        self.client = Client(self.target, redactor=self.redact, operation=self.operation,
+                             transport=self.transport)
 
-    # -- life cycle -------------------------------------------------------
-    def open(self) -> None:
-        """Check the target answers, and record the campaign as it was found."""
-        exchange = self.client.send("PATCH", self.target.fixtures.campaign_id, body={})
-        self.clock.observe_exchange(exchange.response_headers.get("date"), exchange.elapsed,
-                                    answered=exchange.status is not None)
-        if exchange.error is not None and exchange.error.startswith("connection failed"):
-            raise RunAborted(f"target {self.target.base_url} is unreachable: {exchange.error}")
-        if exchange.status == 200:
-            body = exchange.json_or_none()
-            if isinstance(body, dict):
-                self.original = body
+    def stop(self, reason: StopReason, why: str) -> None:
+        """The run goes no further than the check in progress; the first reason stands."""
+        if self.stop_reason is None:
+            self.stop_reason = reason
+            self.aborted = why
 
-    def close(self) -> None:
-        try:
-            self.restore()
-        finally:
-            self.client.close()
-            if self.server is not None:
-                self.server.stop()
-
-    def restore(self) -> None:
-        """Put name, agent, number, concurrent calls and schedule back as found."""
-        if self.original is None:
-            self.restore_note = "skipped: the campaign's state could not be read at the start"
-            return
-        body = restore_body(self.original, now=self.clock.now())
-        if not body:
-            self.restore_note = "nothing to restore"
-            return
-        exchange = self.client.send(
-            "PATCH", self.target.fixtures.campaign_id, body=body, exempt=True
-        )
-        if exchange.status == 200:
-            self.restore_note = f"restored ({', '.join(sorted(body))})"
-        else:
-            self.restore_note = f"FAILED: {exchange.outcome()} {exchange.body_text(200)}"
-
-    # -- checks -----------------------------------------------------------
     def context(self, check: Check) -> Context:
         return Context(
             target=self.target,
@@ -104,31 +78,8 @@ class Run:
             seed=self.seed,
             level=self.level,
             check=check,
-            clock=self.clock,
+            clock=self.target_clock,
         )
-
-    def execute(self, check: Check) -> None:
-        if self.aborted:
-            pytest.skip(f"not run: {self.aborted}")
-        missing = [n for n in check.needs if not getattr(self.target.fixtures, n)]
-        if missing:
-            from ._catalogue import MissingFixture
-
-            raise MissingFixture(missing)
-        self.client.current_check = check.id
-        try:
-            check.func(self.context(check))
-        except BudgetExhausted as exc:
-            self.aborted = f"run stopped: {exc}"
-            raise RunAborted(self.aborted) from None
-        except Exception:
-            # Hypothesis may wrap the budget's exception (a group, a flaky report).
-            if self.client.exhausted is not None:
-                self.aborted = f"run stopped: {self.client.exhausted}"
-                raise RunAborted(self.aborted) from None
-            raise
-        finally:
-            self.client.current_check = None
 
     def exchanges_of(self, check_id: str) -> list[Exchange]:
         return [e for e in self.client.exchanges if e.check_id == check_id]
@@ -145,10 +96,10 @@ class Run:
                     break
         return seen
 
-    def summary(self, exit_code: int) -> dict[str, Any]:
+    def summary(self, exit_code: int, verdict: str = "") -> dict[str, Any]:
         counts: dict[str, int] = {}
         for result in self.results.values():
-            counts[result.outcome] = counts.get(result.outcome, 0) + 1
+            counts[str(result.outcome)] = counts.get(str(result.outcome), 0) + 1
         stats = self.client.stats
         return {
             "suite": "sigmamind-campaign-conformance",
@@ -165,6 +116,8 @@ class Run:
             "level": self.level,
             "strict": self.strict,
             "exit_code": exit_code,
+            "verdict": self.redact(verdict),
+            "ended": str(self.stop_reason or StopReason.COMPLETE),
             "aborted": self.aborted,
             "counts": counts,
             "requests": {
@@ -173,16 +126,16 @@ class Run:
                 "median_seconds": stats.median(),
                 "worst_seconds": stats.worst(),
             },
-            "wall_seconds": round(time.monotonic() - self.started, 3),
-            "restore": self.restore_note,
-            "clock": self.clock.describe(),
+            "wall_seconds": round(self.clock() - self.started, 3),
+            "restore": self.restore.as_dict(self.redact),
+            "clock": self.target_clock.describe(),
             "errata_exercised": self.errata_exercised(),
             "checks": [
                 {
                     "id": r.check.id,
                     "level": r.check.level,
                     "area": r.check.area,
-                    "outcome": r.outcome,
+                    "outcome": str(r.outcome),
                     "message": self.redact(r.message),
                     "requests": r.requests,
                 }
@@ -191,20 +144,25 @@ class Run:
             "failed": [
                 {"id": r.check.id, "level": r.check.level, "message": self.redact(r.message)}
                 for r in self.results.values()
-                if r.outcome in ("failed", "non-strict", "error")
+                if r.outcome in (Outcome.FAILED, Outcome.NON_STRICT, Outcome.ERRORED)
             ],
         }
 
 
 def failure_of(exc: BaseException | None) -> CheckFailure | None:
     """The CheckFailure inside `exc`, looking through Hypothesis's exception groups."""
+    return exception_of(exc, CheckFailure)
+
+
+def exception_of(exc: BaseException | None, kind: type[E]) -> E | None:
+    """The first `kind` exception in `exc`, its groups (Hypothesis's) or its causes."""
     if exc is None:
         return None
-    if isinstance(exc, CheckFailure):
+    if isinstance(exc, kind):
         return exc
     if isinstance(exc, BaseExceptionGroup):
         for inner in exc.exceptions:
-            found = failure_of(inner)
+            found = exception_of(inner, kind)
             if found is not None:
                 return found
-    return failure_of(exc.__cause__) if exc.__cause__ is not exc else None
+    return exception_of(exc.__cause__, kind) if exc.__cause__ is not exc else None

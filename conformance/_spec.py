@@ -20,8 +20,9 @@ from typing import Any
 import yaml
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
-OPERATION_PATH = "/v1/campaigns/{campaignId}"
-OPERATION_POINTER = "/paths/~1v1~1campaigns~1{campaignId}/patch"
+# The operation under test, named by its operationId: its method and path are
+# read from the document (conformance/_contract.py, conformance/_operation.py).
+OPERATION_ID = "updateCampaign"
 # The operation is validated as if it were sent to the document's own server:
 # openapi-core matches the request against `servers`, and the target's origin
 # is not part of the contract.
@@ -71,7 +72,12 @@ class Spec:
 
     @property
     def operation(self) -> dict[str, Any]:
-        return resolve_pointer(self.document, OPERATION_POINTER)
+        return find_operation(self.document)[2]
+
+    @property
+    def operation_pointer(self) -> str:
+        method, path, _ = find_operation(self.document)
+        return f"/paths/{path.replace('~', '~0').replace('/', '~1')}/{method.lower()}"
 
     @property
     def documented_statuses(self) -> frozenset[int]:
@@ -151,6 +157,15 @@ def _openapi_for(sha: str, overlaid_json: str) -> Any:
 
 def _openapi(spec: Spec) -> Any:
     return _openapi_for(spec.sha256, json.dumps(spec.overlaid))
+
+
+def find_operation(document: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """Method, path and object of the operation under test (by its operationId)."""
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and operation.get("operationId") == OPERATION_ID:
+                return method.upper(), path, operation
+    raise SpecError(f"no operation {OPERATION_ID!r} in the document")
 
 
 def resolve_pointer(document: Any, pointer: str) -> Any:

@@ -92,6 +92,7 @@ CHECK_IDS: tuple[str, ...] = (
     "histories_follow_the_model",
     "concurrent_updates_all_applied",
     "concurrent_identical_updates_agree",
+    "campaign_takes_back_its_values",
 )
 
 

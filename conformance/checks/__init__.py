@@ -2,7 +2,7 @@
 
 The order below is the order checks run in: authentication first, then the
 path, the body and each field, behaviour, and last the checks that judge
-every response of the run.
+every response of the run, and the restore of the campaign.
 """
 
 from . import (  # noqa: F401, I001
@@ -20,4 +20,5 @@ from . import (  # noqa: F401, I001
     fuzzing,
     sequences,
     parallel,
+    restore,
 )

@@ -16,9 +16,8 @@ from typing import Any
 from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
-from .._contract import OPERATION_ID
 from .._restore import restore_body
-from .._spec import Spec
+from .._spec import OPERATION_ID, Spec
 
 OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
 # Generated schedules nearer than this are not sent: no campaign may dial

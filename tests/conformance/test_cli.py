@@ -6,6 +6,7 @@ configuration error, 3 target unreachable or run aborted.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -281,3 +282,36 @@ def test_list_checks_into_a_closed_pipe_prints_no_traceback() -> None:
     )
     assert done.stdout.count("\n") == 1
     assert "Traceback" not in done.stderr, done.stderr
+
+
+# -- the pytest face ------------------------------------------------------------------
+
+
+def pytest_face(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs",
+         "conformance._suite", "-q", *argv],
+        capture_output=True, text=True, env=python_env(), timeout=120, check=False,
+        cwd=ROOT,
+    )
+
+
+@pytest.mark.parametrize(("mutant", "code", "outcome"), [
+    pytest.param(None, 0, "1 passed", id="reference"),
+    pytest.param(KILLING_MUTANT, 1, "1 failed", id="mutant"),
+])
+def test_the_pytest_face_runs_one_item_per_check_through_the_engine(
+    mutant: str | None, code: int, outcome: str, tmp_path: Path
+) -> None:
+    summary = tmp_path / "summary.json"
+    argv = ["--conformance-check", PASSING_CHECK, "--conformance-seed", "1",
+            "--conformance-summary-json", str(summary)]
+    if mutant:
+        argv += ["--conformance-mutant", mutant]
+    done = pytest_face(*argv)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert outcome in done.stdout
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    assert {c["id"]: c["outcome"] for c in data["checks"]} == {
+        PASSING_CHECK: outcome.split()[1]}
+    assert data["restore"]["status"] == "restored"

@@ -65,14 +65,27 @@ def test_a_hanging_response_fails_its_check_and_the_run_goes_on(tmp_path):
     assert outcomes["auth_header_name_case_insensitive"]["outcome"] == "passed"
 
 
-def test_a_server_that_always_hangs_stops_at_the_time_budget(tmp_path):
+def test_a_server_that_always_hangs_stops_at_once_with_one_line(tmp_path):
     with MisbehavingServer(hang()) as server:
-        run = run_suite(tmp_path, server.base_url, "--timeout", "1", "--time-budget", "3")
+        run = run_suite(tmp_path, server.base_url, "--timeout", "1")
+        received = len(server.requests)
     assert_clean(run.out)
     assert run.code == 3, run.out
-    assert run.summary["aborted"] == "run stopped: time budget of 3 s spent"
-    assert run.summary["wall_seconds"] < 3 + 1 + 1
-    assert run.out.count("RUN ABORTED: run stopped: time budget of 3 s spent") == 1
+    assert received == 1  # the first state read; nothing after it
+    assert run.summary["ended"] == "target unreachable"
+    assert run.summary["aborted"].startswith("target not answering")
+    assert run.out.count("RUN ABORTED: target not answering") == 1
+    assert run.out.strip().splitlines()[-1].startswith("verdict: RUN ABORTED")
+
+
+def test_a_slow_server_stops_at_the_time_budget(tmp_path):
+    with MisbehavingServer(Campaign(delay=0.3)) as server:
+        run = run_suite(tmp_path, server.base_url, "--time-budget", "1")
+    assert_clean(run.out)
+    assert run.code == 3, run.out
+    assert run.summary["aborted"] == "run stopped: time budget of 1 s spent"
+    assert run.summary["ended"] == "budget spent"
+    assert run.out.count("RUN ABORTED: run stopped: time budget of 1 s spent") == 1
 
 
 def make_target(base_url: str, **limits: float) -> Target:

@@ -21,10 +21,12 @@ from misbehaving import (
     Campaign,
     MisbehavingServer,
     Request,
+    hang,
     redirect,
     response_bytes,
     run_suite,
     target_toml,
+    when,
 )
 
 from conformance._client import Client
@@ -59,8 +61,28 @@ def test_a_spent_request_budget_stops_the_run_with_exit_3_and_restores(tmp_path,
     assert run.summary["requests"]["sent"] == 6  # five, then the restore
     assert len(server.requests) == 6
     assert last.json() and last.json()["campaignName"] == before["campaignName"]
-    assert run.summary["restore"].startswith("restored")
+    assert run.summary["restore"]["status"] == "restored"
     assert campaign.snapshot() == before
+
+
+def test_requests_going_unanswered_mid_run_stop_it_as_not_answering(tmp_path):
+    campaign = Campaign()
+    seen = {"n": 0}
+
+    def after_the_first(request: Request) -> bool:
+        seen["n"] += 1
+        return seen["n"] > 1
+
+    with MisbehavingServer(when(after_the_first, hang(), campaign)) as server:
+        run = run_suite(tmp_path, server.base_url, "--timeout", "1")
+        received = len(server.requests)
+    assert run.code == 3, run.out
+    # The state read, three unanswered, a state read unanswered too, the restore attempted.
+    assert received == 1 + 3 + 1 + 1
+    assert run.summary["ended"] == "target unreachable"
+    assert run.summary["aborted"].startswith("target not answering: 3 requests in a row and a")
+    assert run.summary["restore"]["status"] == "not completed"
+    assert "Traceback" not in run.out
 
 
 @pytest.mark.parametrize("where", ["option", "target file"])
@@ -296,7 +318,18 @@ def test_insecure_is_warned_about_and_recorded(tmp_path, tls_server):
 # -- the campaign left as found --------------------------------------------------
 
 
-def test_ctrl_c_mid_run_still_restores_the_campaign(tmp_path):
+def ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as nohup and some CI agents start jobs
+
+
+@pytest.mark.parametrize(("signum", "parent_ignored_sigint"), [
+    pytest.param(signal.SIGINT, False, id="ctrl-c"),
+    pytest.param(signal.SIGINT, True, id="ctrl-c-after-the-parent-ignored-it"),
+    pytest.param(signal.SIGTERM, False, id="sigterm"),
+])
+def test_a_signal_mid_run_stops_with_exit_3_and_restores_the_campaign(
+    tmp_path, signum, parent_ignored_sigint
+):
     campaign = Campaign(delay=0.02)
     before = campaign.snapshot()
     with MisbehavingServer(campaign) as server:
@@ -306,6 +339,7 @@ def test_ctrl_c_mid_run_still_restores_the_campaign(tmp_path):
              "--no-allure", "--seed", "1", "--summary-json", "summary.json"],
             cwd=tmp_path, env={**os.environ, KEY_ENV: API_KEY},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            preexec_fn=ignore_sigint if parent_ignored_sigint else None,
         )
         deadline = time.monotonic() + 30
         while len(server.requests) < 10 and time.monotonic() < deadline:
@@ -314,14 +348,17 @@ def test_ctrl_c_mid_run_still_restores_the_campaign(tmp_path):
         campaign.apply({"campaignName": "Changed mid-run", "agentId": "agent_two",
                         "concurrentCalls": 9, "isScheduled": True,
                         "scheduledDate": "2030-01-01", "scheduledTime": "09:00:00"})
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         out, _ = process.communicate(timeout=30)
         after = campaign.snapshot()
     assert process.returncode == 3, out
     assert "campaign restore: restored" in out
+    assert "Traceback" not in out
+    assert out.strip().splitlines()[-1].startswith("verdict: RUN ABORTED")
     assert after == before
     summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["restore"].startswith("restored")
+    assert summary["restore"]["status"] == "restored"
+    assert summary["ended"] == "interrupted" and summary["exit_code"] == 3
 
 
 def recording(app):
@@ -389,3 +426,56 @@ def test_every_accepted_schedule_is_at_least_a_year_ahead(tmp_path):
     year_ahead = started + timedelta(days=365)
     too_soon = [body for body in accepted if (instant_of(body) or started) < year_ahead]
     assert too_soon == []
+
+
+# -- the restore is evidence ------------------------------------------------------
+
+RENAMES = ("--check", "campaign_takes_back_its_values")
+
+
+def restore_of(body: object) -> bool:
+    """The engine's restore: every restorable field at once, the original name first."""
+    return isinstance(body, dict) and body.get("campaignName") == "Spring outreach" \
+        and "isScheduled" in body
+
+
+def test_a_target_gone_before_the_restore_exits_3_listing_what_is_left_changed(tmp_path):
+    campaign = Campaign()
+    gone_at_restore = when(lambda r: restore_of(r.json()), hang(), campaign)
+    with MisbehavingServer(gone_at_restore) as server:
+        run = run_suite(tmp_path, server.base_url, "--timeout", "1", *RENAMES)
+    assert run.code == 3, run.out
+    restore = run.summary["restore"]
+    assert restore["status"] == "not completed"
+    [changed] = restore["left_changed"]
+    assert changed["field"] == "campaignName" and changed["before"] == "Spring outreach"
+    assert changed["after"] == campaign.snapshot()["campaignName"] != "Spring outreach"
+    last = run.out.strip().splitlines()[-4:]
+    assert any(line.startswith("campaign restore: not completed") and "campaignName" in line
+               for line in last), run.out
+    assert last[-1].startswith("verdict: RUN ABORTED")
+    assert "Traceback" not in run.out
+
+
+def test_a_restore_refused_by_the_target_fails_the_run_even_unselected(suite_runner):
+    """The restore is judged whichever checks ran: here a rename by another check."""
+    run = suite_runner.run("run", "--no-allure", "--seed", "1", "--mutant",
+                           "name_index_never_pruned", "--check", "own_name_is_not_conflict")
+    assert run.code == 1, run.explain()
+    assert run.outcomes() == {"own_name_is_not_conflict": "passed",
+                              "campaign_takes_back_its_values": "failed"}
+    restore = run.summary["restore"]
+    assert restore["status"] == "refused"
+    assert [c["field"] for c in restore["left_changed"]] == ["campaignName"]
+    lines = run.output.strip().splitlines()
+    assert lines[-1].startswith("verdict: NOT CONFORMANT: 1 MUST")
+    assert any(line.startswith("campaign restore: FAILED: 409") for line in lines[-4:])
+
+
+def test_the_reference_takes_back_its_values(suite_runner):
+    run = suite_runner.run("run", "--no-allure", "--seed", "1", "--check",
+                           "own_name_is_not_conflict", *RENAMES)
+    assert run.code == 0, run.explain()
+    assert run.summary["restore"]["status"] == "restored"
+    assert run.summary["restore"]["left_changed"] == []
+    assert run.outcomes()["campaign_takes_back_its_values"] == "passed"

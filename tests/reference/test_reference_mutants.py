@@ -38,6 +38,7 @@ foreign_name_is_not_conflict outbound_disabled_number_rejected
 histories_follow_the_model concurrent_updates_all_applied concurrent_identical_updates_agree
 auth_key_only_in_header media_type_variants_accepted equivalent_json_forms_accepted
 name_hostile_strings_echoed name_control_characters_kept_or_refused past_time_today_rejected
+campaign_takes_back_its_values
 """.split()
 
 
@@ -153,6 +154,8 @@ PROBES: dict[str, tuple[Step, ...]] = {
     "name_length_utf16_units": body({"campaignName": "😀" * 100}),
     "name_trimmed": body({"campaignName": "  Padded  "}),
     "name_uniqueness_not_enforced": body({"campaignName": "Spring Renewal Campaign"}),
+    "name_index_never_pruned": P(Step(body={"campaignName": "Renamed for a while"}),
+                                 Step(body={"campaignName": "Q4 Outreach Campaign"})),
     "own_name_conflict": body({"campaignName": "Q4 Outreach Campaign"}),
     "name_unique_across_accounts": body({"campaignName": "Foreign Campaign"}),
     "name_number_coerced": body({"campaignName": 123}),
