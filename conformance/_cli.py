@@ -204,6 +204,12 @@ def _run(args: argparse.Namespace) -> int:
     if len(embedded) == 2:
         print("error: --mutant and --variant exclude each other", file=sys.stderr)
         return EXIT_USAGE
+    from ._preflight import base_url_needs_target
+
+    refused = base_url_needs_target(args.base_url, args.target)
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return EXIT_USAGE
     if args.target:
         from ._target import TargetError, load_target
 

@@ -166,6 +166,11 @@ def _start_run(config: pytest.Config) -> Run:
             target, server = start_embedded(config.getoption("conformance_mutant"),
                                             variant=config.getoption("conformance_variant"))
         base_url = config.getoption("conformance_base_url")
+        from ._preflight import base_url_needs_target
+
+        refused = base_url_needs_target(base_url, path)
+        if refused:
+            raise TargetError(refused)
         if base_url:
             target = target.with_base_url(check_base_url(base_url, "--base-url"))
         target = replace(
@@ -201,6 +206,8 @@ def _start_run(config: pytest.Config) -> Run:
         )
         if target.insecure:
             reporter.write_line("WARNING: TLS verification is disabled (--insecure)", red=True)
+    if not target.embedded:
+        _preflight(run)
     try:
         run.open()
     except RunAborted as exc:
@@ -209,6 +216,17 @@ def _start_run(config: pytest.Config) -> Run:
         if reporter is not None:
             reporter.write_line(f"conformance: run aborted: {run.redact(run.aborted)}", red=True)
     return run
+
+
+def _preflight(run: Run) -> None:
+    """Set-up errors (refused key, unknown campaign or fixture) stop the run with exit 2."""
+    from ._preflight import SetupError, preflight
+
+    try:
+        preflight(run.client, run.target)
+    except SetupError as exc:
+        run.client.close()
+        raise pytest.UsageError(f"set-up: {run.redact(str(exc))}") from None
 
 
 @pytest.fixture(scope="session")
