@@ -19,7 +19,9 @@ from typing import Any
 
 import yaml
 
-SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
+from ._resources import contract_dir
+
+SPEC_DIR = contract_dir()
 OPERATION_PATH = "/v1/campaigns/{campaignId}"
 OPERATION_POINTER = "/paths/~1v1~1campaigns~1{campaignId}/patch"
 # The operation is validated as if it were sent to the document's own server:
