@@ -66,11 +66,19 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("--no-report", action="store_true",
                      help="write no HTML report (Allure results, JUnit and summary still)")
     out.add_argument("-v", "--verbose", action="count", default=0, help="more pytest output")
+    out.add_argument("--har", metavar="FILE", help="write every exchange as HAR 1.2 (key redacted)")
+    out.add_argument("--baseline", metavar="FILE",
+                     help="known failures (python -m conformance baseline): exit 0 when every "
+                          "failure is listed and unexpired")
 
     report = sub.add_parser("report", help="render the HTML report from existing Allure results")
     report.add_argument("--results", metavar="DIR", default="reports/allure-results",
                         help="Allure results directory (default reports/allure-results)")
     _report_options(report, output_flag="--output")
+
+    from ._release_cli import add_release_commands
+
+    add_release_commands(sub)
 
     serve = sub.add_parser("serve", help="serve the reference (or a mutant) until interrupted")
     serve.add_argument("--host", default="127.0.0.1")
@@ -109,6 +117,10 @@ def _main(argv: list[str] | None) -> int:
         return _serve(args)
     if args.command == "report":
         return _report(args)
+    from ._release_cli import RELEASE_COMMANDS
+
+    if args.command in RELEASE_COMMANDS:
+        return int(RELEASE_COMMANDS[args.command](args))
     return EXIT_USAGE
 
 
@@ -218,10 +230,16 @@ def _run(args: argparse.Namespace) -> int:
         except TargetError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
+    from ._release_cli import after_run, before_run
+
+    prepared = before_run(args)
+    if isinstance(prepared, int):
+        return prepared
     import pytest
 
-    code = int(pytest.main(pytest_args(args)))
+    code = int(pytest.main(pytest_args(args), plugins=prepared.plugins))
     if code in (0, 1, EXIT_ABORTED):
+        code = after_run(args, code, prepared)
         _render_after_run(args)
         return code
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
