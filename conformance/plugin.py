@@ -185,6 +185,9 @@ def _start_run(config: pytest.Config) -> Run:
         if server is not None:
             server.stop()
         raise pytest.UsageError(str(exc)) from None
+    from ._determinism import stable_generation
+
+    stable_generation()  # the same seed draws the same bodies in any interpreter
     seed = config.getoption("conformance_seed")
     if seed is None:
         seed = random.SystemRandom().randrange(1, 2**31)

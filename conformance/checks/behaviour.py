@@ -13,7 +13,7 @@ from strategies import InvalidBody, invalid_bodies, update_bodies
 from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
-from ._probing import changed_fields, fresh_name, other_than, send
+from ._probing import changed_fields, day_end, day_start, fresh_name, other_than, send
 from .schedule import expect_unscheduled, far_year, local_schedule, parse_instant, show
 
 OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch/description"
@@ -51,7 +51,7 @@ def valid_bodies(ctx: Context) -> st.SearchStrategy[dict[str, Any]]:
     return update_bodies(
         agent_ids=ctx.fixtures.agent_ids,
         phone_numbers=ctx.fixtures.phone_numbers,
-        now=ctx.now(),
+        now=day_end(ctx),
         lead=LEAD,
         taken_names=[ctx.fixtures.taken_campaign_name],
     )
@@ -282,7 +282,7 @@ def rejected_request_changes_nothing(ctx: Context) -> None:
     bodies = invalid_bodies(
         agent_ids=ctx.fixtures.agent_ids,
         phone_numbers=ctx.fixtures.phone_numbers,
-        now=ctx.now(),
+        now=day_start(ctx),
     )
 
     @ctx.given(bodies)

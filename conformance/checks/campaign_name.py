@@ -84,14 +84,14 @@ def name_length_bounds_accepted(ctx: Context) -> None:
         if char not in (current, ctx.fixtures.taken_campaign_name):
             _echo(ctx, char, what=f"a campaignName of 1 code point ({char!r})")
     for kind, filler in FILLERS.items():
-        name = _of_length(f"{unique_suffix()} ", filler, NAME_MAX)
+        name = _of_length(f"{unique_suffix(ctx)} ", filler, NAME_MAX)
         _echo(ctx, name, what=f"a campaignName of {NAME_MAX} code points ({kind})")
 
     taken = ctx.fixtures.taken_campaign_name
 
     @ctx.given(campaign_names())
     def generated(name: str) -> None:
-        suffix = unique_suffix()
+        suffix = unique_suffix(ctx)
         name = name[: NAME_MAX - len(suffix) - 1] + "#" + suffix
         if name != taken:
             _echo(ctx, name, what=f"a valid campaignName of {len(name)} code points")

@@ -15,7 +15,7 @@ from strategies import InvalidBody, Schedule, invalid_bodies, past_schedules, sc
 from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
-from ._probing import changed_fields, expect_unchanged
+from ._probing import changed_fields, day_end, day_start, expect_unchanged
 
 REQUEST = "/components/schemas/UpdateCampaignRequest/properties"
 RESPONSE = "/components/schemas/CampaignResponse/properties"
@@ -149,7 +149,7 @@ def rejected_generated(ctx: Context, rule: str) -> None:
     bodies = invalid_bodies(
         agent_ids=ctx.fixtures.agent_ids,
         phone_numbers=ctx.fixtures.phone_numbers,
-        now=ctx.now(),
+        now=day_start(ctx),
         rules=[rule],
     )
 
@@ -184,7 +184,7 @@ def future_schedule_accepted(ctx: Context) -> None:
     what, fixed = fixed_schedules(ctx)[0]
     expect_scheduled(ctx, ctx.patch(schedule_body(fixed)), sent=f"a schedule: {what}")
 
-    @ctx.given(schedules(after=ctx.now() + LEAD))
+    @ctx.given(schedules(after=day_end(ctx) + LEAD))
     def generated(schedule: Schedule) -> None:
         sent = f"a schedule {schedule.date} {schedule.time} {schedule.zone}"
         expect_scheduled(ctx, ctx.patch(schedule_body(schedule)), sent=sent)
@@ -233,7 +233,7 @@ def schedule_instant_matches_timezone(ctx: Context) -> None:
     for what, schedule in fixed_schedules(ctx):
         expect_instant(ctx, what, schedule)
 
-    @ctx.given(schedules(after=ctx.now() + LEAD))
+    @ctx.given(schedules(after=day_end(ctx) + LEAD))
     def generated(schedule: Schedule) -> None:
         expect_instant(ctx, "generated", schedule)
 
@@ -268,17 +268,19 @@ def schedule_requires_date_time_zone(ctx: Context) -> None:
 
 
 def earlier_today(ctx: Context) -> list[tuple[str, dict[str, Any]]]:
-    """A time earlier today (UTC and a zone ahead of it), at least two hours back."""
+    """Midnight that began today (UTC and zones ahead of it), at least 2h30 back.
+
+    Midnight rather than "now minus 2h30", so the same seed sends the same
+    bytes all day (a zone joins once its midnight is far enough back).
+    """
     now = ctx.now()
-    instant = (now - timedelta(hours=2, minutes=30)).replace(microsecond=0)
-    if instant.date() != now.date():
-        return []
     cases = []
     for zone in ("UTC", "Asia/Tokyo", "Pacific/Kiritimati"):
-        local = instant.astimezone(ZoneInfo(zone))
-        if local.date() != now.astimezone(ZoneInfo(zone)).date():
+        local_day = now.astimezone(ZoneInfo(zone)).date()
+        schedule = local_schedule(local_day, time(0), zone)
+        instant = max(schedule.instants)
+        if now - instant < timedelta(hours=2, minutes=30):
             continue
-        schedule = local_schedule(local.date(), local.time(), zone)
         cases.append((f"a schedule earlier today in {zone} ({show(instant)})",
                       schedule_body(schedule)))
     return cases
@@ -311,7 +313,7 @@ def past_schedule_rejected(ctx: Context) -> None:
     rejected_unchanged(ctx, cases)
     before = ctx.state()
 
-    @ctx.given(past_schedules(now=now))
+    @ctx.given(past_schedules(now=day_start(ctx)))
     def generated(schedule: Schedule) -> None:
         sent = f"a past schedule {schedule.date} {schedule.time} {schedule.zone}"
         ctx.expect_rejected(ctx.patch(schedule_body(schedule)), {400}, sent=sent)
