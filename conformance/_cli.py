@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--results", metavar="DIR", default="reports/allure-results",
                         help="Allure results directory (default reports/allure-results)")
     _report_options(report, output_flag="--output")
+    report.add_argument("--summary", metavar="FILE", default="reports/summary.json",
+                        help="the run's summary JSON: verdict, restore and requests at the top")
 
     from ._release_cli import add_release_commands
 
@@ -135,7 +137,7 @@ def _report_options(group: argparse._ActionsContainer, *, output_flag: str) -> N
 def _report(args: argparse.Namespace) -> int:
     from ._report import render_html
 
-    rendered = render_html(args.results, args.html, args.history)
+    rendered = render_html(args.results, args.html, args.history, summary=args.summary)
     print(rendered.message)
     return EXIT_OK if rendered.ok else EXIT_FAILED
 
@@ -147,7 +149,8 @@ def _render_after_run(args: argparse.Namespace) -> None:
     try:
         from ._report import render_html
 
-        rendered = render_html(args.alluredir, args.html, args.history)
+        rendered = render_html(args.alluredir, args.html, args.history,
+                               summary=args.summary_json)
     except Exception as exc:  # a report never changes the run's verdict
         print(f"HTML report failed: {exc}")
         return
