@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ._client import Client, Exchange
+from ._client import BudgetExhausted, Client, Exchange
 from ._target import Target
 
-__all__ = ["SetupError", "preflight", "base_url_needs_target"]
+__all__ = ["Found", "SetupError", "preflight", "base_url_needs_target"]
 
 # Answers by which a target refuses a value it does not know or not for this key.
 REFUSED = frozenset({400, 403, 404, 409, 422})
@@ -88,18 +88,36 @@ def _current(original: dict[str, Any], field: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def preflight(client: Client, target: Target) -> dict[str, Any] | None:
-    """Name set-up errors before any check; returns the campaign as read, or None.
+@dataclass
+class Found:
+    """What the preflight read: the campaign (None if unreadable) and why it stopped early."""
+
+    original: dict[str, Any] | None = None
+    stopped: str | None = None  # the request budget ran out during the preflight
+
+
+def preflight(client: Client, target: Target) -> Found:
+    """Name set-up errors before any check; returns the campaign as read.
 
     Raises SetupError naming the key, the campaign id or the fixture at fault.
+    Its requests count in the run's budget; a budget spent here ends the
+    preflight (`Found.stopped`) rather than raising.
     """
     opening = client.send("PATCH", target.fixtures.campaign_id, body={})
     if opening.status is None:
-        return None  # unreachable: the run's own opening read reports it (exit 3)
+        return Found()  # unreachable: the run's own opening read reports it (exit 3)
     judge_opening(target, opening)
     original = opening.json_or_none()
     if opening.status != 200 or not isinstance(original, dict):
-        return None
+        return Found()
+    try:
+        _try_fixtures(client, target, original)
+    except BudgetExhausted as exc:
+        return Found(original, str(exc))
+    return Found(original)
+
+
+def _try_fixtures(client: Client, target: Target, original: dict[str, Any]) -> None:
     for probe in _probes(target):
         before = _current(original, probe.field)
         tried = client.send("PATCH", target.fixtures.campaign_id, body={probe.field: probe.value})
@@ -113,4 +131,3 @@ def preflight(client: Client, target: Target) -> dict[str, Any] | None:
                 f"{probe.value!r}}}): {_answer(tried)}. List only {probe.field} values "
                 "of the key's own account."
             )
-    return original

@@ -209,10 +209,9 @@ def _start_run(config: pytest.Config) -> Run:
         )
         if target.insecure:
             reporter.write_line("WARNING: TLS verification is disabled (--insecure)", red=True)
-    if not target.embedded:
-        _preflight(run)
     try:
-        run.open()
+        if target.embedded or not _preflight(run):
+            run.open()
     except RunAborted as exc:
         # No check runs; pytest_sessionfinish restores nothing and exits 3.
         run.aborted = str(exc)
@@ -221,15 +220,25 @@ def _start_run(config: pytest.Config) -> Run:
     return run
 
 
-def _preflight(run: Run) -> None:
-    """Set-up errors (refused key, unknown campaign or fixture) stop the run with exit 2."""
+def _preflight(run: Run) -> bool:
+    """Set-up errors (refused key, unknown campaign or fixture) stop the run with exit 2.
+
+    Its requests are the run's (counted in the budget, recorded). True when it
+    read the campaign, which then needs no second opening read.
+    """
     from ._preflight import SetupError, preflight
 
     try:
-        preflight(run.client, run.target)
+        found = preflight(run.client, run.target)
     except SetupError as exc:
         run.client.close()
         raise pytest.UsageError(f"set-up: {run.redact(str(exc))}") from None
+    if found.original is None:
+        return False
+    run.original = found.original
+    if found.stopped:
+        raise RunAborted(f"run stopped: {found.stopped}")
+    return True
 
 
 @pytest.fixture(scope="session")

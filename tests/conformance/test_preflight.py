@@ -39,7 +39,7 @@ def state(target: Target) -> dict[str, object]:
 def run_preflight(target: Target) -> dict[str, object] | None:
     client = Client(target)
     try:
-        return preflight(client, target)
+        return preflight(client, target).original
     finally:
         client.close()
 
