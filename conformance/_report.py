@@ -240,7 +240,9 @@ def verdict_of(summary: dict[str, Any]) -> str:
     if code == 0:
         note = f" ({should} SHOULD checks failed, non-strict)" if should else ""
         return f"CONFORMANT at level {level}{note}"
-    return f"NOT CONFORMANT: {must} MUST and {should} SHOULD checks failed"
+    new = len((summary.get("baseline") or {}).get("new", []))
+    listed = f" ({known} known from the baseline, {new} new)" if summary.get("baseline") else ""
+    return f"NOT CONFORMANT: {must} MUST and {should} SHOULD checks failed{listed}"
 
 
 def release_properties(summary: dict[str, Any]) -> dict[str, str]:

@@ -41,6 +41,8 @@ def test_the_verdict_reads_like_the_terminal_s_last_line() -> None:
     assert verdict_of(summary(exit_code=3, aborted="budget spent")).startswith("RUN ABORTED")
     known = summary(exit_code=0, baseline={"known": ["a"]})
     assert verdict_of(known) == "PASSED WITH 1 KNOWN FAILURES (baseline) at level full"
+    mixed = summary(baseline={"known": ["a"], "new": ["d"]})
+    assert verdict_of(mixed).endswith("failed (1 known from the baseline, 1 new)")
 
 
 def test_the_metadata_opens_with_verdict_target_seed_level_restore_and_requests(
