@@ -47,11 +47,21 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write no HTML report (Allure results, JUnit and summary still)")
     out.add_argument("-v", "--verbose", action="count", default=0,
                      help="accepted for compatibility; the output is the same")
+    out.add_argument("--har", metavar="FILE", help="write every exchange as HAR 1.2 (key redacted)")
+    out.add_argument("--baseline", metavar="FILE",
+                     help="known failures (python -m conformance baseline): exit 0 when every "
+                          "failure is listed and unexpired")
 
     report = sub.add_parser("report", help="render the HTML report from existing Allure results")
     report.add_argument("--results", metavar="DIR", default="reports/allure-results",
                         help="Allure results directory (default reports/allure-results)")
     _report_options(report, output_flag="--output")
+    report.add_argument("--summary", metavar="FILE", default="reports/summary.json",
+                        help="the run's summary JSON: verdict, restore and requests at the top")
+
+    from ._release_cli import add_release_commands
+
+    add_release_commands(sub)
 
     serve = sub.add_parser("serve", help="serve the reference (or a mutant) until interrupted")
     serve.add_argument("--host", default="127.0.0.1")
@@ -93,6 +103,10 @@ def _main(argv: list[str] | None) -> int:
         return _serve(args)
     if args.command == "report":
         return _report(args)
+    from ._release_cli import RELEASE_COMMANDS
+
+    if args.command in RELEASE_COMMANDS:
+        return int(RELEASE_COMMANDS[args.command](args))
     return EXIT_USAGE
 
 
@@ -107,7 +121,7 @@ def _report_options(group: argparse._ActionsContainer, *, output_flag: str) -> N
 def _report(args: argparse.Namespace) -> int:
     from ._report import render_html
 
-    rendered = render_html(args.results, args.html, args.history)
+    rendered = render_html(args.results, args.html, args.history, summary=args.summary)
     print(rendered.message)
     return EXIT_OK if rendered.ok else EXIT_FAILED
 
@@ -119,7 +133,8 @@ def _render_after_run(args: argparse.Namespace) -> None:
     try:
         from ._report import render_html
 
-        rendered = render_html(args.alluredir, args.html, args.history)
+        rendered = render_html(args.alluredir, args.html, args.history,
+                               summary=args.summary_json)
     except Exception as exc:  # a report never changes the run's verdict
         print(f"HTML report failed: {exc}")
         return
@@ -151,9 +166,14 @@ def _run(args: argparse.Namespace) -> int:
     from ._catalogue import load_catalogue
     from ._engine import Engine, SelectionError, select
     from ._options import build_run
+    from ._preflight import setup_preflight
+    from ._release_cli import after_run, before_run
     from ._reporters import Broadcast, reporters_for
     from ._target import TargetError
 
+    prepared = before_run(args)
+    if isinstance(prepared, int):
+        return prepared
     values = vars(args)
     try:
         checks = select(load_catalogue(), level=args.level, ids=args.check, keyword=args.k)
@@ -162,12 +182,14 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        finished = Engine(run, checks).execute(Broadcast(reporters_for(values)))
+        finished = Engine(run, checks, preflight=[setup_preflight]).execute(
+            Broadcast(reporters_for(values)))
     except TargetError as exc:  # a preflight hook found a set-up mistake
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    code = after_run(args, finished, prepared)
     _render_after_run(args)
-    return finished.exit_code
+    return code
 
 
 def _serve(args: argparse.Namespace) -> int:

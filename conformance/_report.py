@@ -105,14 +105,20 @@ def render_html(
     *,
     name: str = REPORT_NAME,
     timeout: float = 600,
+    summary: str | Path | None = None,
 ) -> Rendered:
-    """Render Allure results as a single-file HTML report; never raises."""
+    """Render Allure results as a single-file HTML report; never raises.
+
+    With the run's `summary` (JSON), the report's metadata opens with the
+    verdict, target, seed, level, restore and request count.
+    """
     results_dir, output_dir = Path(results).resolve(), Path(output).resolve()
     if not results_dir.is_dir() or not any(results_dir.glob("*-result.json")):
         return Rendered(False, f"no Allure results in {results}")
     command = allure_command()
     if isinstance(command, str):
         return Rendered(False, f"HTML report skipped: {command}; {HOW_TO_GET_HTML}")
+    prepare_results(results_dir, read_summary(summary))
     history_file = Path(history).resolve() if history else None
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="allure-config-") as tmp:
@@ -137,7 +143,121 @@ def render_html(
         return Rendered(False, "HTML report failed: "
                         + (detail[-1] if detail else f"allure exited {done.returncode}"))
     strip_analytics(index)
+    add_style(index)
+    copy_contract(output_dir)
     return Rendered(True, f"HTML report: {index}", index, seconds)
+
+
+# -- what a release engineer reads first --------------------------------------
+
+def read_summary(path: str | Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    try:
+        summary = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return summary if isinstance(summary, dict) else None
+
+
+def verdict_of(summary: dict[str, Any]) -> str:
+    """The run's verdict in the words of the terminal's last line."""
+    checks = summary.get("checks", [])
+    level = summary.get("level", "?")
+
+    def count(level_: str, outcomes: tuple[str, ...]) -> int:
+        return sum(1 for c in checks if c.get("level") == level_ and c.get("outcome") in outcomes)
+
+    must = count("MUST", ("failed", "error"))
+    should = count("SHOULD", ("failed", "non-strict", "error"))
+    known = len((summary.get("baseline") or {}).get("known", []))
+    code = summary.get("exit_code")
+    if summary.get("aborted") or code == 3:
+        return f"RUN ABORTED ({summary.get('aborted') or 'see the run output'})"
+    if code == 0 and known:
+        return f"PASSED WITH {known} KNOWN FAILURES (baseline) at level {level}"
+    if code == 0:
+        note = f" ({should} SHOULD checks failed, non-strict)" if should else ""
+        return f"CONFORMANT at level {level}{note}"
+    new = len((summary.get("baseline") or {}).get("new", []))
+    listed = f" ({known} known from the baseline, {new} new)" if summary.get("baseline") else ""
+    return f"NOT CONFORMANT: {must} MUST and {should} SHOULD checks failed{listed}"
+
+
+def release_properties(summary: dict[str, Any]) -> dict[str, str]:
+    """The report's first metadata: what a release engineer acts on."""
+    target = summary.get("target", {})
+    requests = summary.get("requests", {})
+    errata = summary.get("errata_exercised") or []
+    return {
+        "verdict": verdict_of(summary),
+        "target": str(target.get("name", "?")),
+        "target.url": str(target.get("base_url", "?")),
+        "seed": str(summary.get("seed")),
+        "level": str(summary.get("level")),
+        "restore": str(summary.get("restore", "?")),
+        "requests": str(requests.get("sent", "?")),
+        "errata_exercised": (", ".join(errata) + " (informational)") if errata else "none",
+    }
+
+
+def _properties(path: Path) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                found[key] = value
+    return found
+
+
+def prepare_results(results_dir: Path, summary: dict[str, Any] | None) -> None:
+    """Verdict first in the metadata; no anonymous tear-down step in any container."""
+    if summary is not None:
+        path = results_dir / "environment.properties"
+        first = release_properties(summary)
+        merged = {**first, **{k: v for k, v in _properties(path).items() if k not in first}}
+        path.write_text("".join(f"{k}={v.replace(chr(10), ' ')}\n" for k, v in merged.items()),
+                        encoding="utf-8")
+    for container in results_dir.glob("*-container.json"):
+        try:
+            data = json.loads(container.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        afters = data.get("afters") or []
+        # pytest's own finalizer of the session fixture: a lambda with no status.
+        kept = [a for a in afters if not str(a.get("name", "")).endswith("<lambda>")]
+        if len(kept) != len(afters):
+            data["afters"] = kept
+            container.write_text(json.dumps(data), encoding="utf-8")
+
+
+# Long lines wrap in attachments and messages; the success-rate ring is hidden:
+# a percentage of passed checks reads as a score, and a failing run has none.
+REPORT_STYLE = (
+    "<style id=\"conformance-style\">"
+    "pre, code, [class*=\"code\"], [class*=\"attachment\"] "
+    "{ white-space: pre-wrap !important; overflow-wrap: anywhere !important; }"
+    " article:has([aria-label^=\"Success rate:\"]) { display: none !important; }"
+    " [data-testid=\"metadata-item-value\"] * { white-space: normal !important;"
+    " max-width: none !important; overflow: visible !important;"
+    " text-overflow: clip !important; overflow-wrap: anywhere !important; }"
+    "</style>"
+)
+
+
+def add_style(index: Path) -> None:
+    html = index.read_text(encoding="utf-8")
+    if "conformance-style" not in html:
+        index.write_text(html.replace("</head>", REPORT_STYLE + "</head>", 1), encoding="utf-8")
+
+
+def copy_contract(output_dir: Path) -> None:
+    """The contract beside the report, where its links point (the report dir is uploaded)."""
+    from ._resources import CONTRACT_FILES, contract_dir
+
+    for name in CONTRACT_FILES:
+        shutil.copyfile(contract_dir() / name, output_dir / name)
 
 
 # The Awesome template always includes Google Analytics; a conformance report

@@ -19,7 +19,9 @@ from typing import Any
 
 import yaml
 
-SPEC_DIR = Path(__file__).resolve().parent.parent / "spec"
+from ._resources import contract_dir
+
+SPEC_DIR = contract_dir()
 # The operation under test, named by its operationId: its method and path are
 # read from the document (conformance/_contract.py, conformance/_operation.py).
 OPERATION_ID = "updateCampaign"

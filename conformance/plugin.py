@@ -98,7 +98,9 @@ def pytest_collection_modifyitems(
         reporters.append(Terminal(_TerminalStream(config, terminal)))  # type: ignore[arg-type]
     if values.get("summary_json"):
         reporters.append(SummaryJson(values["summary_json"]))
-    engine = Engine(run, checks)
+    from ._preflight import setup_preflight
+
+    engine = Engine(run, checks, preflight=[setup_preflight])
     try:
         engine.start(Broadcast(reporters))
     except TargetError as exc:  # a preflight hook found a set-up mistake

@@ -12,12 +12,13 @@ import threading
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from conformance._contract import Contract, load_contract
 
-DEFAULT_FIXTURES = Path(__file__).with_name("fixtures.toml")
+DEFAULT_FIXTURES = Path(str(resources.files(__package__) / "fixtures.toml"))
 
 CAMPAIGN_STATUSES = ("live", "scheduled", "paused", "completed")
 AGENT_STATUSES = ("Live", "Testing", "Disabled")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Collection, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from strategies import InvalidBody, RawBody, invalid_bodies
@@ -17,7 +17,26 @@ from .._contract import load_contract
 # A case: what a failure says was sent, and the body (a JSON value or RawBody).
 Case = tuple[str, Any]
 
-_counter = itertools.count(1)
+
+def _next(ctx: Context) -> int:
+    """The next number of this check's run: the same seed numbers names the same way."""
+    counter = ctx.__dict__.setdefault("_probing_counter", itertools.count(1))
+    return next(counter)
+
+
+def day_start(ctx: Context) -> datetime:
+    """Midnight (UTC) that began the run's day: where past values are drawn from.
+
+    Generated values hang on the day, not the instant, so the same seed sends
+    the same bytes all day; a value drawn before this midnight is past, one
+    drawn after the next midnight (`day_end`) is future, whatever the hour.
+    """
+    return ctx.now().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def day_end(ctx: Context) -> datetime:
+    """The next midnight (UTC): where future values are drawn from."""
+    return day_start(ctx) + timedelta(days=1)
 
 
 def send(ctx: Context, body: Any, *, campaign_id: str | None = None) -> Exchange:
@@ -71,7 +90,7 @@ def invalid_cases(ctx: Context, rule: str) -> Any:
     return invalid_bodies(
         agent_ids=ctx.fixtures.agent_ids,
         phone_numbers=ctx.fixtures.phone_numbers,
-        now=ctx.now(),
+        now=day_start(ctx),
         rules={rule},
         contract=ctx.contract,
     )
@@ -103,13 +122,13 @@ def refuse_generated(ctx: Context, bodies: Any, *, max_examples: int | None = No
 def fresh_name(ctx: Context, stem: str = "Conformance") -> str:
     """A campaign name no earlier request of the run has used (never the taken one)."""
     token = format(ctx.seed_for("name") % 0x10000, "04x")
-    name = f"{stem} {token}-{next(_counter)}"
+    name = f"{stem} {token}-{_next(ctx)}"
     return name if name != ctx.fixtures.taken_campaign_name else name + "+"
 
 
-def unique_suffix() -> str:
-    """A short suffix no earlier call in this process has returned."""
-    return str(next(_counter))
+def unique_suffix(ctx: Context) -> str:
+    """A short suffix no earlier call in this check's run has returned."""
+    return str(_next(ctx))
 
 
 def future_schedule(ctx: Context) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
 from .._contract import load_contract
-from ._probing import changed_fields, fresh_name, governed, other_than, send
+from ._probing import changed_fields, day_end, day_start, fresh_name, governed, other_than, send
 from .schedule import expect_unscheduled, far_year, local_schedule, parse_instant, show
 
 OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch/description"
@@ -40,7 +40,7 @@ def valid_bodies(ctx: Context) -> st.SearchStrategy[dict[str, Any]]:
     return update_bodies(
         agent_ids=ctx.fixtures.agent_ids,
         phone_numbers=ctx.fixtures.phone_numbers,
-        now=ctx.now(),
+        now=day_end(ctx),
         lead=LEAD,
         taken_names=[ctx.fixtures.taken_campaign_name],
         contract=ctx.contract,
@@ -268,7 +268,7 @@ def rejected_request_changes_nothing(ctx: Context) -> None:
     bodies = invalid_bodies(
         agent_ids=ctx.fixtures.agent_ids,
         phone_numbers=ctx.fixtures.phone_numbers,
-        now=ctx.now(),
+        now=day_start(ctx),
         contract=ctx.contract,
     )
 

@@ -108,14 +108,14 @@ def name_length_bounds_accepted(ctx: Context) -> None:
         if name not in (current, ctx.fixtures.taken_campaign_name):
             _echo(ctx, name, what=f"a campaignName of {shortest} code point(s) ({char!r})")
     for kind, filler in FILLERS.items():
-        name = _of_length(f"{unique_suffix()} ", filler, longest)
+        name = _of_length(f"{unique_suffix(ctx)} ", filler, longest)
         _echo(ctx, name, what=f"a campaignName of {longest} code points ({kind})")
 
     taken = ctx.fixtures.taken_campaign_name
 
     @ctx.given(campaign_names(contract=ctx.contract))
     def generated(name: str) -> None:
-        suffix = unique_suffix()
+        suffix = unique_suffix(ctx)
         name = name[: longest - len(suffix) - 1] + "#" + suffix
         if name != taken:
             _echo(ctx, name, what=f"a valid campaignName of {len(name)} code points")
@@ -240,7 +240,7 @@ DISPLAY_NAME = Cite(f"{_NAME}/description", "Display name for this campaign.")
 
 def _suffixed(ctx: Context, text: str) -> str:
     """`text` made unique in the run, within the length bound."""
-    suffix = f" #{unique_suffix()}"
+    suffix = f" #{unique_suffix(ctx)}"
     return text[: name_bounds(ctx)[1] - len(suffix)].rstrip() + suffix
 
 

@@ -68,7 +68,7 @@ def distinct_updates(ctx: Context, model: BehaviourModel, state: State,
     year = ctx.now().year + 2 + round_ % 3
     candidates: list[dict[str, Any] | None] = [
         {"campaignName": f"Parallel {format(ctx.seed_for('parallel') % 0x10000, '04x')}-"
-                         f"{unique_suffix()}"},
+                         f"{unique_suffix(ctx)}"},
         {"concurrentCalls": low + 1 + (round_ % 5) + (1 if calls == low + 1 + round_ % 5 else 0)},
         ({"agentId": agent} if (agent := other(fixtures.agent_ids, state.get("agentId")))
          else None),

@@ -24,7 +24,7 @@ from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
 from .._model import parse_instant
-from ._probing import changed_fields, expect_unchanged
+from ._probing import changed_fields, day_end, day_start, expect_unchanged
 
 REQUEST = "/components/schemas/UpdateCampaignRequest/properties"
 RESPONSE = "/components/schemas/CampaignResponse/properties"
@@ -146,7 +146,7 @@ def rejected_generated(ctx: Context, rule: str) -> None:
     bodies = invalid_bodies(
         agent_ids=ctx.fixtures.agent_ids,
         phone_numbers=ctx.fixtures.phone_numbers,
-        now=ctx.now(),
+        now=day_start(ctx),
         rules=[rule],
         contract=ctx.contract,
     )
@@ -182,7 +182,7 @@ def future_schedule_accepted(ctx: Context) -> None:
     what, fixed = fixed_schedules(ctx)[0]
     expect_scheduled(ctx, ctx.patch(schedule_body(fixed)), sent=f"a schedule: {what}")
 
-    @ctx.given(schedules(after=ctx.now() + LEAD))
+    @ctx.given(schedules(after=day_end(ctx) + LEAD))
     def generated(schedule: Schedule) -> None:
         sent = f"a schedule {schedule.date} {schedule.time} {schedule.zone}"
         expect_scheduled(ctx, ctx.patch(schedule_body(schedule)), sent=sent)
@@ -231,7 +231,7 @@ def schedule_instant_matches_timezone(ctx: Context) -> None:
     for what, schedule in fixed_schedules(ctx):
         expect_instant(ctx, what, schedule)
 
-    @ctx.given(schedules(after=ctx.now() + LEAD))
+    @ctx.given(schedules(after=day_end(ctx) + LEAD))
     def generated(schedule: Schedule) -> None:
         expect_instant(ctx, "generated", schedule)
 
@@ -287,7 +287,7 @@ def past_schedule_rejected(ctx: Context) -> None:
     rejected_unchanged(ctx, cases)
     before = ctx.state()
 
-    @ctx.given(past_schedules(now=now, margin=ctx.margin()))
+    @ctx.given(past_schedules(now=day_start(ctx), margin=ctx.margin()))
     def generated(schedule: Schedule) -> None:
         sent = f"a past schedule {schedule.date} {schedule.time} {schedule.zone}"
         ctx.expect_rejected(ctx.patch(schedule_body(schedule)), {400}, sent=sent)
