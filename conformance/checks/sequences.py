@@ -173,7 +173,9 @@ def palette(ctx: Context, contract: Contract, initial: State) -> Palette:
         past_schedules=past,
         invalid=tuple(invalid),
         malformed_schedule_parts=malformed,
-        variables=variables if ctx.target.is_loopback or fixtures.dynamic_variable_names else (),
+        # Which agent defines which variable is not readable here, and histories
+        # change the agent: variables go only to a loopback target.
+        variables=variables if ctx.target.is_loopback else (),
     )
 
 
