@@ -351,7 +351,7 @@ class BehaviourModel:
         problems: dict[str, str] = {}
         for name in self.schedule_parts:
             if name in body:
-                problem = self._schedule_part_problem(name, body[name], found, flag is True)
+                problem = self._schedule_part_problem(name, body[name], flag is True)
                 if problem:
                     problems[name] = problem
         if flag is not True:
@@ -387,8 +387,7 @@ class BehaviourModel:
             found.either.append("a schedule too close to now to be decisive")
             found.schedule = readings
 
-    def _schedule_part_problem(self, name: str, value: Any, found: _Findings,
-                               flagged: bool) -> str | None:
+    def _schedule_part_problem(self, name: str, value: Any, flagged: bool) -> str | None:
         rule = self.contract.fields[name]
         if rule.format == "date" and isinstance(value, str) and _EXAMPLE_DATE_TIME.fullmatch(value):
             # Neither required nor refused: judged as a freedom below when flagged.

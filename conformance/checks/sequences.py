@@ -94,7 +94,10 @@ def palette(ctx: Context, contract: Contract, initial: State) -> Palette:
     token = format(ctx.seed_for("histories") % 0x10000, "04x")
     original = initial.get("campaignName")
     fresh = [f"History {token}-{k}" for k in range(3)]
-    names = tuple(n for n in [original, *fresh] if isinstance(n, str) and n)
+    # Another account's name is free in this one (names are unique per account).
+    foreign = [fixtures.foreign_campaign_name] if fixtures.foreign_campaign_name else []
+    names = tuple(n for n in [original, *fresh, *foreign]
+                  if isinstance(n, str) and n and n != fixtures.taken_campaign_name)
     name_rule, agent_rule = contract.field("campaignName"), contract.field("agentId")
     low, high = contract.field("concurrentCalls").integer_bounds
     calls = tuple(sorted({low, low + 1, 3, 7, high, *(
@@ -170,7 +173,9 @@ def palette(ctx: Context, contract: Contract, initial: State) -> Palette:
         past_schedules=past,
         invalid=tuple(invalid),
         malformed_schedule_parts=malformed,
-        variables=variables if ctx.target.is_loopback or fixtures.dynamic_variable_names else (),
+        # Which agent defines which variable is not readable here, and histories
+        # change the agent: variables go only to a loopback target.
+        variables=variables if ctx.target.is_loopback else (),
     )
 
 
