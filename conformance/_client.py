@@ -392,7 +392,14 @@ class Client:
             thread.join()
         if failures:
             raise failures[0]
-        return [r for r in results if r is not None]
+        batch = [r for r in results if r is not None]
+        # Recorded in the order the calls were given (they finish in any order), so the
+        # same seed records the same requests in the same order.
+        for exchange, number in zip(batch, sorted(e.number for e in batch), strict=True):
+            exchange.number = number
+        sent = {id(e) for e in batch}
+        self.exchanges[:] = [e for e in self.exchanges if id(e) not in sent] + batch
+        return batch
 
     def _released(self) -> None:
         """In a parallel send: wait until every request of the batch may go."""

@@ -207,7 +207,7 @@ class Engine:
     def _open(self) -> None:
         """Check the target answers, and record the campaign as it was found."""
         run = self.run
-        exchange = self._send_state_read()
+        exchange = run.opening if run.opening is not None else self._send_state_read()
         if exchange is None:
             return
         run.target_clock.observe_exchange(exchange.response_headers.get("date"), exchange.elapsed,

@@ -94,6 +94,7 @@ class Found:
 
     original: dict[str, Any] | None = None
     stopped: str | None = None  # the request budget ran out during the preflight
+    opening: Exchange | None = None  # the empty update that read the campaign
 
 
 def preflight(client: Client, target: Target) -> Found:
@@ -105,22 +106,25 @@ def preflight(client: Client, target: Target) -> Found:
     """
     opening = client.send("PATCH", target.fixtures.campaign_id, body={})
     if opening.status is None:
-        return Found()  # unreachable: the run's own opening read reports it (exit 3)
+        # Unreachable or silent: the engine's opening judges it (exit 3).
+        return Found(opening=opening)
     judge_opening(target, opening)
     original = opening.json_or_none()
     if opening.status != 200 or not isinstance(original, dict):
-        return Found()
+        return Found(opening=opening)
     try:
         _try_fixtures(client, target, original)
     except BudgetExhausted as exc:
-        return Found(original, str(exc))
-    return Found(original)
+        return Found(original, str(exc), opening)
+    return Found(original, opening=opening)
 
 
 def _try_fixtures(client: Client, target: Target, original: dict[str, Any]) -> None:
     for probe in _probes(target):
         before = _current(original, probe.field)
         tried = client.send("PATCH", target.fixtures.campaign_id, body={probe.field: probe.value})
+        if tried.status is None:
+            return  # no answer is no verdict on the fixture; the checks meet it again
         if before is not None and before != probe.value and tried.status == 200:
             client.send("PATCH", target.fixtures.campaign_id, body={probe.field: before},
                         exempt=True)
@@ -143,6 +147,7 @@ def setup_preflight(run: Any) -> None:
     if run.target.embedded:
         return
     try:
-        preflight(run.client, run.target)  # a spent budget then stops the opening read
+        found = preflight(run.client, run.target)  # a spent budget then stops the run
     except SetupError as exc:
         raise TargetError(f"set-up: {run.redact(str(exc))}") from None
+    run.opening = found.opening  # the engine's opening read, already sent

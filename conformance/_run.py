@@ -51,6 +51,7 @@ class Run:
     aborted: str | None = None
     stop_reason: StopReason | None = None
     original: dict[str, Any] | None = None
+    opening: Exchange | None = None  # a state read a preflight already sent, reused by the engine
     restore: Restore = field(default_factory=lambda: Restore("skipped", "not attempted"))
     clock: Callable[[], float] = time.monotonic
     target_clock: TargetClock = field(default_factory=TargetClock)  # "now" as the target sees it

@@ -1541,5 +1541,22 @@ class ScheduleFutureByWallTime(_FutureFromLocalFields):
         return datetime.combine(day, clock) > server_wall
 
 
+# ================================================================ the restore
+# A fault that shows only when the suite puts the campaign back as it found it.
+
+
+@mutant(
+    "name_index_never_pruned",
+    "a name once held stays taken for good: a campaign cannot take back its own earlier name",
+    ("campaign_takes_back_its_values",),
+)
+class NameIndexNeverPruned(Rules):
+    def name_conflicts(self, account: Account, campaign: Campaign, name: str) -> bool:
+        held: set[str] = self.__dict__.setdefault("_ever_held", set())
+        held.update(c.name for c in account.campaigns.values())
+        return name != campaign.name and name in held or super().name_conflicts(
+            account, campaign, name)
+
+
 # Faults only a history reveals live in their own module; importing it registers them.
 from . import history_mutants  # noqa: E402,F401

@@ -292,8 +292,8 @@ def schedule_earlier_today(
     """A schedule already past by more than ``margin`` whose local date, in ``zone``,
     is still today there -- or None when no such time exists at this hour.
 
-    About ``back`` before ``now`` (an hour or two further in a DST overlap),
-    or later if that would fall on yesterday's date in ``zone``.  "Today" is
+    The whole UTC hour at or before ``now - back`` (an hour or two further in
+    a DST overlap), or later if that would fall on yesterday's date in ``zone``.  "Today" is
     the local date of ``now + margin``, so the schedule's date is today's or
     later for any "now" within ``margin`` of ``now``, and every instant the
     local time may denote (both readings in a DST overlap) is at least
@@ -310,8 +310,10 @@ def schedule_earlier_today(
         start_of_today += timedelta(minutes=15)
     # Further back by an hour at a time when a DST overlap lets the local time
     # also denote an instant that has not passed yet.
+    # The hour is floored so the same seed sends the same bytes all hour long.
+    whole_hour = (now - back).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     for extra in range(3):
-        instant = max(now - back - timedelta(hours=extra), start_of_today).astimezone(UTC)
+        instant = max(whole_hour - timedelta(hours=extra), start_of_today).astimezone(UTC)
         if instant.microsecond:
             instant = instant.replace(microsecond=0) + timedelta(seconds=1)
         if instant > latest:
