@@ -184,6 +184,13 @@ def verdict_of(summary: dict[str, Any]) -> str:
     return f"NOT CONFORMANT: {must} MUST and {should} SHOULD checks failed{listed}"
 
 
+def _restore_text(restore: Any) -> str:
+    """The restore as one line: its note (the summary keeps it as an object)."""
+    if isinstance(restore, dict):
+        return str(restore.get("note") or restore.get("status") or "?")
+    return str(restore) if restore is not None else "?"
+
+
 def release_properties(summary: dict[str, Any]) -> dict[str, str]:
     """The report's first metadata: what a release engineer acts on."""
     target = summary.get("target", {})
@@ -195,7 +202,7 @@ def release_properties(summary: dict[str, Any]) -> dict[str, str]:
         "target.url": str(target.get("base_url", "?")),
         "seed": str(summary.get("seed")),
         "level": str(summary.get("level")),
-        "restore": str(summary.get("restore", "?")),
+        "restore": _restore_text(summary.get("restore")),
         "requests": str(requests.get("sent", "?")),
         "errata_exercised": (", ".join(errata) + " (informational)") if errata else "none",
     }

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
+from conformance._contract import load_contract
+
 from ._validation import check_aware, check_timedelta, check_zones, iana_zone_names
 from ._zones import time_zones
 
@@ -71,12 +73,9 @@ class Schedule:
 
     @property
     def fields(self) -> dict[str, str]:
-        """The request body fields for this schedule."""
-        return {
-            "scheduledDate": self.date,
-            "scheduledTime": self.time,
-            "scheduledTimezone": self.zone,
-        }
+        """The request body fields for this schedule, named as the contract names them."""
+        roles = load_contract().schedule_roles
+        return {roles["date"]: self.date, roles["time"]: self.time, roles["zone"]: self.zone}
 
 
 def local_instants(day: date, clock: time, zone: str) -> frozenset[datetime]:

@@ -23,7 +23,8 @@ def summary(**changes: Any) -> dict[str, Any]:
     base: dict[str, Any] = {
         "target": {"name": "staging.toml", "base_url": "https://staging.example.com"},
         "seed": 5, "profile": "quick", "level": "full", "strict": False, "exit_code": 1,
-        "aborted": None, "restore": "restored (campaignName)", "requests": {"sent": 812},
+        "aborted": None, "requests": {"sent": 812},
+        "restore": {"status": "restored", "note": "restored (campaignName)", "left_changed": []},
         "errata_exercised": ["response-scheduled-date-null"],
         "checks": [{"id": "a", "level": "MUST", "outcome": "failed"},
                    {"id": "b", "level": "SHOULD", "outcome": "non-strict"},
@@ -55,6 +56,7 @@ def test_the_metadata_opens_with_verdict_target_seed_level_restore_and_requests(
     assert keys[:7] == ["verdict", "target", "target.url", "seed", "level", "restore",
                         "requests"]
     assert "suite.version=0.1.0" in lines and keys.count("seed") == 1
+    assert "restore=restored (campaignName)" in lines
     assert release_properties(summary())["errata_exercised"].endswith("(informational)")
 
 

@@ -209,14 +209,26 @@ def test_a_schedule_earlier_today_is_past_and_still_today(now, margin, zone):
     assert min(schedule.instants) >= now - timedelta(hours=3, seconds=1)
 
 
-def test_a_schedule_earlier_today_steps_out_of_a_dst_overlap():
-    # 01:30 EST, the second pass of New York's repeated hour: an hour back is
-    # 01:30 EDT, a local time that also denotes "now". Two hours back is not.
+def test_a_schedule_earlier_today_is_past_in_every_reading_of_a_dst_overlap():
+    # 01:30 EST, the second pass of New York's repeated hour. Whichever local
+    # time is chosen, every instant it may denote lies before "now", so a
+    # server reading it either way must refuse it.
     now = datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
-    schedule = schedule_earlier_today(now=now, margin=timedelta(seconds=31),
-                                      zone="America/New_York")
-    assert schedule is not None and len(schedule.instants) == 1
-    assert max(schedule.instants) <= now - timedelta(hours=1)
+    margin = timedelta(seconds=31)
+    schedule = schedule_earlier_today(now=now, margin=margin, zone="America/New_York")
+    assert schedule is not None
+    assert max(schedule.instants) <= now - margin
+    assert schedule.date == "2026-11-01"
+
+
+def test_a_schedule_earlier_today_is_the_same_all_hour():
+    # Floored to the whole UTC hour: the same seed sends the same bytes all hour.
+    zone = "Asia/Tokyo"
+    early = schedule_earlier_today(now=datetime(2026, 5, 5, 12, 1, tzinfo=UTC),
+                                   margin=timedelta(seconds=31), zone=zone)
+    late = schedule_earlier_today(now=datetime(2026, 5, 5, 12, 59, tzinfo=UTC),
+                                  margin=timedelta(seconds=31), zone=zone)
+    assert early is not None and early == late
 
 
 def test_a_schedule_earlier_today_at_0040_utc_is_after_midnight_utc():
