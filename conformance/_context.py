@@ -197,24 +197,30 @@ class Context:
         digest = hashlib.sha256(f"{self.seed}:{self.check.id}:{name}".encode()).digest()
         return int.from_bytes(digest[:8], "big")
 
-    def given(self, *args: Any, max_examples: int | None = None, **kwargs: Any
-              ) -> Callable[[Callable[..., None]], Callable[[], None]]:
-        """hypothesis.given with the run's profile and a seed derived from the run's."""
+    def hypothesis_settings(self, **changes: Any) -> hypothesis.settings:
+        """The run's Hypothesis settings: its profile's phases, no database, no deadline."""
         phases = [Phase.explicit, Phase.generate]
         if self.profile.shrink:
             phases.append(Phase.shrink)
+        return hypothesis.settings(
+            **{
+                "deadline": None,
+                "database": None,
+                "phases": phases,
+                "suppress_health_check": list(HealthCheck),
+                "print_blob": False,
+                "derandomize": False,
+                **changes,
+            }
+        )
 
+    def given(self, *args: Any, max_examples: int | None = None, **kwargs: Any
+              ) -> Callable[[Callable[..., None]], Callable[[], None]]:
+        """hypothesis.given with the run's profile and a seed derived from the run's."""
         def decorate(fn: Callable[..., None]) -> Callable[[], None]:
             test = hypothesis.given(*args, **kwargs)(fn)
-            test = hypothesis.settings(
-                max_examples=max_examples or self.profile.max_examples,
-                deadline=None,
-                database=None,
-                phases=phases,
-                suppress_health_check=list(HealthCheck),
-                print_blob=False,
-                derandomize=False,
-            )(test)
+            test = self.hypothesis_settings(
+                max_examples=max_examples or self.profile.max_examples)(test)
             return hypothesis.seed(self.seed_for(fn.__name__))(test)  # type: ignore[no-any-return]
 
         return decorate

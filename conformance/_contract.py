@@ -119,7 +119,7 @@ STATUS_FOLLOWS_SCHEDULE = (
     "'scheduled' means the campaign is configured to launch at a future date and time.",
 )
 
-_JSON_TYPES: Mapping[str, tuple[type, ...]] = {
+JSON_TYPES: Mapping[str, tuple[type, ...]] = {
     "string": (str,),
     "integer": (int,),
     "number": (int, float),
@@ -195,16 +195,18 @@ class FieldRule:
             return None
         return (int(shape.group(1)) + 1, int(shape.group(2)) + 1)
 
+    def has_json_type(self, value: Any) -> bool:
+        """Whether `value` is of the field's JSON type (a boolean is no integer)."""
+        kinds = JSON_TYPES.get(self.json_type, (object,))
+        return isinstance(value, kinds) and (bool in kinds or not isinstance(value, bool))
+
     def admits(self, value: Any) -> bool:
         """Whether `value` keeps every rule the schema states for the field by itself
         (JSON type, lengths, pattern, integer bounds, value types); rules that
         need the account (references, uniqueness) or other fields are not judged."""
         if value is None:
             return self.nullable
-        kinds = _JSON_TYPES.get(self.json_type, (object,))
-        if isinstance(value, bool) and bool not in kinds:
-            return False
-        if not isinstance(value, kinds):
+        if not self.has_json_type(value):
             return False
         if isinstance(value, str):
             low, high = self.length_bounds
@@ -215,7 +217,7 @@ class FieldRule:
             low, high = self.integer_bounds
             return low <= value <= high
         if isinstance(value, dict) and self.value_types:
-            allowed = tuple(t for name in self.value_types for t in _JSON_TYPES.get(name, ()))
+            allowed = tuple(t for name in self.value_types for t in JSON_TYPES.get(name, ()))
             return all(
                 isinstance(v, allowed) and (bool in allowed or not isinstance(v, bool))
                 for v in value.values()

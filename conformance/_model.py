@@ -40,7 +40,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
-from ._contract import ABSENT, Contract, FieldRule, python_pattern
+from ._contract import ABSENT, JSON_TYPES, Contract, FieldRule, python_pattern
 from ._target import Fixtures
 
 __all__ = [
@@ -62,14 +62,6 @@ SCHEDULED = "scheduled"
 # date" to hold whichever reading a server takes (instant or whole date).
 DECISIVE_MARGIN = timedelta(days=2)
 _EXAMPLE_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T00:00:00(\.000)?Z")
-_JSON_TYPES: Mapping[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "object": (dict,),
-    "array": (list,),
-}
 
 REFUSED = frozenset({400})
 UNKNOWN_REFERENCE = frozenset({400, 404})
@@ -448,10 +440,7 @@ def value_problem(rule: FieldRule, value: Any) -> str | None:
     """What is wrong with `value` for `rule` by the contract alone (None: nothing)."""
     if value is None:
         return None if rule.nullable else "is null"
-    kinds = _JSON_TYPES.get(rule.json_type, (object,))
-    if isinstance(value, bool) and bool not in kinds:
-        return f"{value!r} is not of type {rule.json_type}"
-    if not isinstance(value, kinds):
+    if not rule.has_json_type(value):
         return f"{value!r} is not of type {rule.json_type}"
     if isinstance(value, str):
         low, high = rule.length_bounds
@@ -468,7 +457,7 @@ def value_problem(rule: FieldRule, value: Any) -> str | None:
         if not low_i <= value <= high_i:
             return f"{value} is outside {low_i}..{high_i}"
     if isinstance(value, dict) and rule.value_types:
-        allowed = tuple(t for name in rule.value_types for t in _JSON_TYPES.get(name, ()))
+        allowed = tuple(t for name in rule.value_types for t in JSON_TYPES.get(name, ()))
         wrong = [k for k, v in value.items() if v is None or not isinstance(v, allowed)]
         if wrong:
             return f"has values of undocumented types ({', '.join(map(repr, wrong))})"

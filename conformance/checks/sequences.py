@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import hypothesis
-from hypothesis import HealthCheck, Phase, Verbosity
+from hypothesis import Verbosity
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
@@ -481,19 +481,8 @@ def state_body(state: State, model: BehaviourModel, now: datetime) -> dict[str, 
 
 def history_settings(ctx: Context) -> hypothesis.settings:
     sequences, steps = SEQUENCES.get(ctx.profile.name, SEQUENCES["quick"])
-    phases = [Phase.explicit, Phase.generate]
-    if ctx.profile.shrink:
-        phases.append(Phase.shrink)
-    return hypothesis.settings(
-        max_examples=sequences,
-        stateful_step_count=steps,
-        deadline=None,
-        database=None,
-        phases=phases,
-        suppress_health_check=list(HealthCheck),
-        print_blob=False,
-        derandomize=False,
-        verbosity=Verbosity.quiet,
+    return ctx.hypothesis_settings(
+        max_examples=sequences, stateful_step_count=steps, verbosity=Verbosity.quiet
     )
 
 
