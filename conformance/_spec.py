@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ OPERATION_ID = "updateCampaign"
 # openapi-core matches the request against `servers`, and the target's origin
 # is not part of the contract.
 _VALIDATION_HOST = "https://api.sigmamind.ai"
+_JUDGED_KEPT = 4096
 
 
 class SpecError(Exception):
@@ -67,6 +68,12 @@ class Spec:
     errata: tuple[Erratum, ...]
     overlaid: dict[str, Any] = field(repr=False)
     sha256: str = ""
+    # Judgements already made, by (status, media type, body): a run sees the
+    # same error bodies many times, and one body is judged one way.
+    _judged: dict[tuple[int, str, bytes], tuple[Problem, ...]] = field(
+        default_factory=dict, repr=False, compare=False)
+    _body_validators: dict[tuple[int, str], Any] = field(
+        default_factory=dict, repr=False, compare=False)
 
     @property
     def version(self) -> str:
@@ -81,7 +88,7 @@ class Spec:
         method, path, _ = find_operation(self.document)
         return f"/paths/{path.replace('~', '~0').replace('/', '~1')}/{method.lower()}"
 
-    @property
+    @cached_property
     def documented_statuses(self) -> frozenset[int]:
         return frozenset(int(s) for s in self.operation["responses"])
 
@@ -109,6 +116,36 @@ class Spec:
                     f"(documented: {', '.join(str(s) for s in sorted(self.documented_statuses))})",
                 )
             ]
+        media = (content_type or "").split(";")[0].strip().lower()
+        key = (status, media, body)
+        found = self._judged.get(key)
+        if found is None:
+            found = tuple(self._judge(path, status, media, body))
+            if len(self._judged) < _JUDGED_KEPT:
+                self._judged[key] = found
+        return list(found)
+
+    def _judge(self, path: str, status: int, media: str, body: bytes) -> Iterable[Problem]:
+        """openapi-core's judgement of one response.
+
+        A JSON body at a JSON media type goes straight to the schema validator
+        openapi-core builds for that status (built once, not per response);
+        anything else takes openapi-core's whole response validation.
+        """
+        validator = self._body_validator(status, media)
+        if validator is not None:
+            try:
+                value = json.loads(body)
+            except ValueError:
+                pass  # openapi-core names the deserialisation error
+            else:
+                from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
+
+                try:
+                    validator.validate(value)
+                except InvalidSchemaValue as error:
+                    return list(_describe(error))
+                return []
         from openapi_core.testing import MockRequest, MockResponse
 
         campaign_id = path.rsplit("/", 1)[-1]
@@ -119,12 +156,34 @@ class Spec:
             view_args={"campaignId": campaign_id},
             data=b"{}",
         )
-        media = (content_type or "").split(";")[0].strip().lower()
         response = MockResponse(body, status_code=status, content_type=media or "")
         problems: list[Problem] = []
         for error in _openapi(self).iter_response_errors(request, response):
             problems.extend(_describe(error))
         return problems
+
+    def _body_validator(self, status: int, media: str) -> Any:
+        """openapi-core's schema validator for a `media` body of `status`, or None."""
+        key = (status, media)
+        if key not in self._body_validators:
+            self._body_validators[key] = None
+            responses = find_operation(self.overlaid)[2]["responses"]
+            content = responses.get(str(status), {}).get("content", {})
+            if media == "application/json" and "schema" in content.get(media, {}):
+                validator = _openapi(self).response_validator
+                method, path, _ = find_operation(self.overlaid)
+                schema = (validator.spec / "paths" / path / method.lower() / "responses"
+                          / str(status) / "content" / media / "schema")
+                self._body_validators[key] = validator.schema_validators_factory.create(
+                    validator.spec,
+                    schema,
+                    format_validators=validator.format_validators,
+                    extra_format_validators=validator.extra_format_validators,
+                    forbid_unspecified_additional_properties=(
+                        validator.forbid_unspecified_additional_properties),
+                    enforce_properties_required=validator.enforce_properties_required,
+                )
+        return self._body_validators[key]
 
     def erratum(self, erratum_id: str) -> Erratum:
         for erratum in self.errata:
@@ -158,7 +217,11 @@ def _openapi_for(sha: str, overlaid_json: str) -> Any:
 
 
 def _openapi(spec: Spec) -> Any:
-    return _openapi_for(spec.sha256, json.dumps(spec.overlaid))
+    found = spec.__dict__.get("_openapi_core")
+    if found is None:
+        found = spec.__dict__["_openapi_core"] = _openapi_for(
+            spec.sha256, json.dumps(spec.overlaid))
+    return found
 
 
 def find_operation(document: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
