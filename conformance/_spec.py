@@ -298,7 +298,7 @@ def _stands_in(value: Any, quote: str) -> bool:
 
 def _load_errata(path: Path) -> tuple[Erratum, ...]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = _yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise SpecError(f"cannot read errata {path.name}: {exc}") from None
     if not isinstance(raw, list):
@@ -326,16 +326,25 @@ def _load_errata(path: Path) -> tuple[Erratum, ...]:
     return tuple(errata)
 
 
-@cache
 def load_spec(directory: Path = SPEC_DIR) -> Spec:
-    """The contract, validated, with its errata overlay built in memory."""
+    """The contract, validated, with its errata overlay built in memory (once per directory)."""
+    return _load_spec(Path(directory).resolve())
+
+
+def _yaml(text: str) -> Any:
+    """YAML parsed safely, with libyaml's loader where PyYAML was built with it."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@cache
+def _load_spec(directory: Path) -> Spec:
     from openapi_spec_validator import validate
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
     path = directory / "openapi.yaml"
     try:
         text = path.read_text(encoding="utf-8")
-        document = yaml.safe_load(text)
+        document = _yaml(text)
     except (OSError, yaml.YAMLError) as exc:
         raise SpecError(f"cannot read the contract {path.name}: {exc}") from None
     if not isinstance(document, dict):
