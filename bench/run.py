@@ -94,6 +94,7 @@ class Outcome:
     findings: list[str] = field(default_factory=list)  # failing check names
     errors: list[str] = field(default_factory=list)
     self_reported_requests: int | None = None
+    requests_by_check: dict[str, int] = field(default_factory=dict)
 
     @property
     def killed(self) -> bool:
@@ -131,6 +132,7 @@ def run_conformance(mutant: str | None, workdir: Path) -> Outcome:
         errors=sorted(c["id"] for c in checks if c["outcome"] == "error")
         or ([f"exit {done.returncode}: {done.stderr.strip()[-300:]}"] if not summary else []),
         self_reported_requests=summary.get("requests", {}).get("sent"),
+        requests_by_check={c["id"]: int(c.get("requests") or 0) for c in checks},
     )
 
 
@@ -346,10 +348,43 @@ class Bench:
                 cells.append(text.replace("|", "\\|"))
             killed_by = ", ".join(MUTANTS[name].killed_by)
             out.append(f"| `{name}` | {killed_by} | {cells[0]} | {cells[1]} |")
+        out += ["", *self.per_check()]
         survivors = [m for m in self.mutants if not self.matrix[m]["conformance"].killed]
         out += ["", "## Mutants the conformance suite lets survive", ""]
         out += [f"- `{m}`: {MUTANTS[m].description}" for m in survivors] or ["- none"]
         return "\n".join(out) + "\n"
+
+
+    def per_check(self) -> list[str]:
+        """Kills per request of each check: what its requests buy."""
+        sent = self.timed["conformance"][0].requests_by_check
+        kills = {check: 0 for check in sent}
+        only = {check: 0 for check in sent}
+        for name in self.mutants:
+            findings = self.matrix[name]["conformance"].findings
+            for check in findings:
+                kills[check] = kills.get(check, 0) + 1
+            if len(findings) == 1:
+                only[findings[0]] = only.get(findings[0], 0) + 1
+        out = [
+            "## Kills per request, per check",
+            "",
+            "Requests: what the check sent in the first timed run against the reference "
+            "(the summary's per-check count, which includes its state reads). Kills: mutants "
+            "in whose run the check failed; alone: mutants no other check caught.",
+            "",
+            "| check | requests | kills | alone | kills per 100 requests |",
+            "|---|---|---|---|---|",
+        ]
+        for check in sorted(kills, key=lambda c: (-kills[c] / max(sent.get(c, 0), 1), c)):
+            n = sent.get(check, 0)
+            rate = f"{100 * kills[check] / n:.1f}" if n else "-"
+            out.append(f"| `{check}` | {n} | {kills[check]} | {only[check]} | {rate} |")
+        total = sum(sent.values())
+        out += ["", f"All checks: {total} requests against the reference, "
+                f"{sum(1 for m in self.mutants if self.matrix[m]['conformance'].killed)} "
+                f"mutants killed."]
+        return out
 
 
 def log(message: str) -> None:

@@ -181,14 +181,15 @@ def _run(args: argparse.Namespace) -> int:
     except (SelectionError, TargetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    reporters = reporters_for(values, hold_verdict=True)
     try:
-        finished = Engine(run, checks, preflight=[setup_preflight]).execute(
-            Broadcast(reporters_for(values)))
+        finished = Engine(run, checks, preflight=[setup_preflight]).execute(Broadcast(reporters))
     except TargetError as exc:  # a preflight hook found a set-up mistake
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     code = after_run(args, finished, prepared)
     _render_after_run(args)
+    reporters[0].print_verdict()  # the HAR, baseline and report lines come before it
     return code
 
 

@@ -48,8 +48,12 @@ class Terminal:
     """What a person watching the run reads; the verdict is always the last line."""
 
     def __init__(self, stream: TextIO | None = None, *, live: bool | None = None,
-                 clock: Any = time.monotonic) -> None:
+                 clock: Any = time.monotonic, hold_verdict: bool = False) -> None:
         self.stream = stream or sys.stdout
+        # Held back when the caller still prints after the run (HAR, baseline,
+        # report), so that the verdict stays the last line: `print_verdict()`.
+        self.hold_verdict = hold_verdict
+        self.verdict: str | None = None
         self.live = self.stream.isatty() if live is None else live
         self.clock = clock
         self._started = 0.0
@@ -149,7 +153,15 @@ class Terminal:
         self._line(run.redact(run.restore.line))
         self._line(f"time judged by: {run.target_clock.describe()}")
         self._line(f"reproduce this run: --seed {run.seed}")
-        self._line(event.verdict)
+        self.verdict = event.verdict
+        if not self.hold_verdict:
+            self.print_verdict()
+
+    def print_verdict(self) -> None:
+        """The verdict line, once, if the run finished."""
+        if self.verdict is not None:
+            self._line(self.verdict)
+            self.verdict = None
 
 
 class JUnit:
@@ -322,9 +334,10 @@ class Allure:
         AllureFileLogger(self.results_dir).report_result(test)
 
 
-def reporters_for(values: dict[str, Any], *, stream: TextIO | None = None) -> list[Any]:
-    """The reporters a run's options ask for; the terminal always."""
-    reporters: list[Any] = [Terminal(stream)]
+def reporters_for(values: dict[str, Any], *, stream: TextIO | None = None,
+                  hold_verdict: bool = False) -> list[Any]:
+    """The reporters a run's options ask for; the terminal always, first."""
+    reporters: list[Any] = [Terminal(stream, hold_verdict=hold_verdict)]
     if values.get("junitxml"):
         reporters.append(JUnit(values["junitxml"]))
     if values.get("alluredir") and not values.get("no_allure"):

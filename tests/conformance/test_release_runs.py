@@ -78,6 +78,8 @@ def test_the_har_is_har_1_2_with_the_key_redacted(
                            "--target", str(path), "--check", "auth_wrong_key_is_401",
                            "--check", "auth_header_name_case_insensitive", "--check", FAILING)
     assert run.code == 0, run.explain()
+    *_, har_line, verdict = run.output.strip().splitlines()
+    assert har_line.startswith("HAR: ") and verdict.startswith("verdict: CONFORMANT"), run.output
     text = har.read_text(encoding="utf-8")
     assert str(reference.api_key) not in text
     log = json.loads(text)["log"]
@@ -164,6 +166,7 @@ def test_run_with_a_baseline_fails_only_on_new_or_expired_entries(
     assert same_fault.summary is not None
     assert [(f["id"], f["known"]) for f in same_fault.summary["failed"]] == [(FAILING, True)]
     assert "every failure is a known one" in same_fault.output
+    assert same_fault.output.strip().splitlines()[-1].startswith("verdict: NOT CONFORMANT")
 
     assert new_fault.code == 1, new_fault.explain()
     assert new_fault.summary is not None
