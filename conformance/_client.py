@@ -240,6 +240,8 @@ class Client:
         self.redact.add(quote(str(target.api_key), safe=""))
         self.on_exchange = on_exchange
         self.exchanges: list[Exchange] = []
+        # The last successful read of the campaign's state (Context.state).
+        self.last_state_read: Exchange | None = None
         self.stats = Stats()
         self.current_check: str | None = None
         self.exhausted: str | None = None  # why the budget stopped the run, once it has
