@@ -48,8 +48,13 @@ class Terminal:
     """What a person watching the run reads; the verdict is always the last line."""
 
     def __init__(self, stream: TextIO | None = None, *, live: bool | None = None,
-                 clock: Any = time.monotonic, hold_verdict: bool = False) -> None:
+                 clock: Any = time.monotonic, hold_verdict: bool = False,
+                 areas_as_they_end: bool = True) -> None:
         self.stream = stream or sys.stdout
+        # Off under a test runner that prints its own progress (the pytest
+        # face): the area lines then open the closing block instead.
+        self.areas_as_they_end = areas_as_they_end
+        self._held: list[str] = []
         # Held back when the caller still prints after the run (HAR, baseline,
         # report), so that the verdict stays the last line: `print_verdict()`.
         self.hold_verdict = hold_verdict
@@ -113,7 +118,7 @@ class Terminal:
         result, run = event.result, self.run
         self._done += 1
         if result.outcome in (Outcome.FAILED, Outcome.ERRORED) and \
-                result.error_kind is not ErrorKind.ABORTED:
+                result.error_kind is not ErrorKind.ABORTED and self.areas_as_they_end:
             self._line(run.redact(result.message))
         area = result.check.area
         self._areas.setdefault(area, Counter())[result.outcome] += 1
@@ -121,7 +126,10 @@ class Terminal:
         if self._left[area] == 0:
             counts = self._areas[area]
             words = [f"{counts[o]} {w}" for o, w in _AREA_WORDS if counts[o]]
-            self._line(f"{area}: {', '.join(words)}")
+            if self.areas_as_they_end:
+                self._line(f"{area}: {', '.join(words)}")
+            else:
+                self._held.append(f"{area}: {', '.join(words)}")
         self._progress()
 
     def _finished_run(self, event: RunFinished) -> None:
@@ -129,6 +137,8 @@ class Terminal:
         if run.aborted and not run.results:
             self._line(f"conformance: run aborted: {run.redact(run.aborted)}")
         self._line()
+        for line in self._held:
+            self._line(line)
         for result in run.results.values():
             if result.outcome is Outcome.NON_STRICT and result.failure is not None:
                 self._line(f"SHOULD (non-strict) {result.check.id}: "

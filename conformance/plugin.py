@@ -44,8 +44,8 @@ def _is_suite_item(item: pytest.Item) -> bool:
 class _TerminalStream:
     """pytest's terminal writer as a stream for the engine's terminal reporter.
 
-    Lines written while a check runs get past pytest's output capture, so an
-    area's line shows when the area completes.
+    Lines written while a check runs get past pytest's output capture. pytest
+    shows the progress (its dots); the areas' lines open the closing block.
     """
 
     def __init__(self, config: pytest.Config, reporter: Any) -> None:
@@ -95,7 +95,8 @@ def pytest_collection_modifyitems(
     reporters: list[Any] = []
     terminal = config.pluginmanager.get_plugin("terminalreporter")
     if terminal is not None:
-        reporters.append(Terminal(_TerminalStream(config, terminal)))  # type: ignore[arg-type]
+        reporters.append(Terminal(_TerminalStream(config, terminal),  # type: ignore[arg-type]
+                                  areas_as_they_end=False))
     if values.get("summary_json"):
         reporters.append(SummaryJson(values["summary_json"]))
     from ._preflight import setup_preflight

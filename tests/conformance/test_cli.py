@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -311,6 +312,9 @@ def test_the_pytest_face_runs_one_item_per_check_through_the_engine(
     done = pytest_face(*argv)
     assert done.returncode == code, done.stdout + done.stderr
     assert outcome in done.stdout
+    # pytest's progress and the area's line never share a line
+    assert re.search(rf"^auth: {outcome}$", done.stdout, re.M), done.stdout
+    assert not re.search(r"^[.FEsx]+[A-Za-z]+: \d", done.stdout, re.M), done.stdout
     data = json.loads(summary.read_text(encoding="utf-8"))
     assert {c["id"]: c["outcome"] for c in data["checks"]} == {
         PASSING_CHECK: outcome.split()[1]}
