@@ -242,6 +242,8 @@ class Client:
         self.exchanges: list[Exchange] = []
         # The last successful read of the campaign's state (Context.state).
         self.last_state_read: Exchange | None = None
+        # Request sets the run needs once, whichever check sends them first.
+        self.sent_once: set[str] = set()
         self.stats = Stats()
         self.current_check: str | None = None
         self.exhausted: str | None = None  # why the budget stopped the run, once it has

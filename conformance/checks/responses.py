@@ -66,11 +66,23 @@ def _send(ctx: Context, body: Any = None, **kwargs: Any) -> Exchange:
 
 
 def probe(ctx: Context) -> None:
-    """The small probe set every check of this module sends first.
+    """The small probe set a check of this module sends first, once per run.
 
     An empty update, a valid change (concurrentCalls one up, then back), an
-    invalid name, no key, an unknown campaign id and malformed JSON.
+    invalid name, no key, an unknown campaign id and malformed JSON. These
+    checks judge every exchange of the run, so the set one of them sent is
+    judged by all the others too; a check run alone sends it itself.
     """
+    if PROBE_SET in ctx.client.sent_once:
+        return
+    _send_probe_set(ctx)
+    ctx.client.sent_once.add(PROBE_SET)
+
+
+PROBE_SET = "the responses' probe set"
+
+
+def _send_probe_set(ctx: Context) -> None:
     current = _send(ctx, {}).json_or_none()
     calls = current.get("concurrentCalls") if isinstance(current, dict) else None
     rule = ctx.contract.field("concurrentCalls")
