@@ -262,7 +262,26 @@ def apply_baseline(summary: dict[str, Any], baseline: Baseline, today: date) -> 
         "now_passing": [e.id for e in applied.now_passing],
     }
     marked["exit_code"] = applied.exit_code
+    marked["verdict"] = baseline_verdict(summary, applied)
     return applied
+
+
+def baseline_verdict(summary: dict[str, Any], applied: Applied) -> str:
+    """The engine's verdict line, told under the baseline (a run that ended without
+    a verdict keeps its line)."""
+    line = str(summary.get("verdict") or "verdict: ?")
+    if int(summary.get("exit_code", EXIT_FAILED)) not in (EXIT_OK, EXIT_FAILED):
+        return line
+    if applied.exit_code == EXIT_OK and applied.known:
+        target = (summary.get("target") or {}).get("name", "?")
+        return (f"verdict: PASSED WITH {len(applied.known)} KNOWN FAILURES (baseline) "
+                f"at level {summary.get('level', '?')}: {target}")
+    if not (applied.known or applied.new or applied.expired):
+        return line
+    parts = [f"{len(applied.known)} known from the baseline", f"{len(applied.new)} new"]
+    if applied.expired:
+        parts.append(f"{len(applied.expired)} expired entries")
+    return f"{line} ({', '.join(parts)})"
 
 
 def mark_allure_results(results_dir: str | Path, known: set[str]) -> int:

@@ -189,6 +189,8 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     code = after_run(args, finished, prepared)
     _render_after_run(args)
+    if prepared.verdict is not None:  # the baseline tells the verdict its own way
+        reporters[0].verdict = prepared.verdict
     reporters[0].print_verdict()  # the HAR, baseline and report lines come before it
     return code
 

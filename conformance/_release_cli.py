@@ -61,6 +61,7 @@ def add_release_commands(sub: Any) -> None:
 @dataclass
 class Prepared:
     baseline: Any = None
+    verdict: str | None = None  # the verdict line as the baseline tells it
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -114,6 +115,7 @@ def after_run(args: argparse.Namespace, finished: Any, prepared: Prepared) -> in
             mark_allure_results(args.alluredir, set(applied.known))
         if code in (EXIT_OK, EXIT_FAILED):  # an incomplete run stays exit 3
             code = applied.exit_code
+        prepared.verdict = run.redact(summary["verdict"])
     path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return int(code)
 

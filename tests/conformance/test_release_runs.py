@@ -166,12 +166,15 @@ def test_run_with_a_baseline_fails_only_on_new_or_expired_entries(
     assert same_fault.summary is not None
     assert [(f["id"], f["known"]) for f in same_fault.summary["failed"]] == [(FAILING, True)]
     assert "every failure is a known one" in same_fault.output
-    assert same_fault.output.strip().splitlines()[-1].startswith("verdict: NOT CONFORMANT")
+    assert same_fault.output.strip().splitlines()[-1].startswith(
+        "verdict: PASSED WITH 1 KNOWN FAILURES (baseline)")
+    assert same_fault.summary["verdict"] == same_fault.output.strip().splitlines()[-1]
 
     assert new_fault.code == 1, new_fault.explain()
     assert new_fault.summary is not None
     assert all(not f["known"] for f in new_fault.summary["failed"])
     assert "new failure: auth_missing_key_is_401" in new_fault.output
+    assert new_fault.output.strip().splitlines()[-1].endswith("(0 known from the baseline, 1 new)")
     assert f"now passes, remove it from the baseline: {FAILING}" in new_fault.output
 
     assert old_entry.code == 1, old_entry.explain()
