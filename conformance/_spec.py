@@ -143,8 +143,8 @@ class Spec:
 
                 try:
                     validator.validate(value)
-                except InvalidSchemaValue as error:
-                    return list(_describe(error))
+                except InvalidSchemaValue as invalid:
+                    return list(_describe(invalid))
                 return []
         from openapi_core.testing import MockRequest, MockResponse
 
