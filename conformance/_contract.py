@@ -195,6 +195,15 @@ class FieldRule:
             return None
         return (int(shape.group(1)) + 1, int(shape.group(2)) + 1)
 
+    def at_a_bound(self, value: str) -> bool:
+        """Whether `value` sits on a bound the field sets: a length of exactly its
+        minLength or maxLength (code points), or for a +E.164 pattern exactly its
+        fewest or most digits."""
+        if len(value) in (self.min_length, self.max_length):
+            return True
+        digits = self.digits
+        return digits is not None and self.matches(value) and len(value) - 1 in digits
+
     def has_json_type(self, value: Any) -> bool:
         """Whether `value` is of the field's JSON type (a boolean is no integer)."""
         kinds = JSON_TYPES.get(self.json_type, (object,))

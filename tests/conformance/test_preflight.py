@@ -100,6 +100,32 @@ def test_a_fixture_the_target_refuses_is_named_and_the_campaign_is_put_back(
     assert state(target) == before
 
 
+@pytest.mark.parametrize("mutant", ["agent_id_max_63", "agent_id_min_2",
+                                    "phone_15_digits_rejected"])
+def test_a_fixture_on_a_bound_the_target_refuses_is_left_to_the_checks(mutant: str) -> None:
+    """A 400 for a fixture on the contract's bound may be a bound cut short: no set-up error."""
+    served, server = start_embedded(mutant)
+    try:
+        target = replace(served, embedded=False, name="staging.toml")
+        assert run_preflight(target) is not None
+        ordinary = replace(target, fixtures=replace(
+            target.fixtures, agent_ids=(*target.fixtures.agent_ids, "agent_NoSuchAgent0000")))
+        with pytest.raises(SetupError, match="agent_NoSuchAgent0000"):
+            run_preflight(ordinary)
+    finally:
+        server.stop()
+
+
+def test_bounds_of_agent_ids_and_numbers_are_read_from_the_contract() -> None:
+    from conformance._contract import load_contract
+
+    agent, phone = load_contract().field("agentId"), load_contract().field("sipPhoneNumber")
+    assert agent.at_a_bound("A") and agent.at_a_bound("a" * 64)
+    assert not agent.at_a_bound("agent_D5D0p7TUs66TTAEAx")
+    assert phone.at_a_bound("+1234567") and phone.at_a_bound("+123456789012345")
+    assert not phone.at_a_bound("+14155552671")
+
+
 def test_base_url_alone_is_refused_and_with_a_target_file_allowed() -> None:
     assert base_url_needs_target("http://example.com", None) is not None
     assert base_url_needs_target("http://example.com", "staging.toml") is None
