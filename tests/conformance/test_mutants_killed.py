@@ -43,16 +43,11 @@ def argv_for(name: str, now: str = NOON) -> list[str]:
     return argv
 
 
-@pytest.fixture(scope="module")
-def mutant_runs(suite_runner: SuiteRunner) -> dict[str, SuiteRun]:
-    names = sorted(MUTANTS)
-    runs = suite_runner.run_many([argv_for(n) for n in names])
-    return dict(zip(names, runs, strict=True))
-
-
+# One run per test (on the session's worker interpreters), so that xdist
+# spreads the mutants over its workers.
 @pytest.mark.parametrize("name", sorted(MUTANTS))
-def test_mutant_is_killed_by_its_checks(name: str, mutant_runs: dict[str, SuiteRun]) -> None:
-    run = mutant_runs[name]
+def test_mutant_is_killed_by_its_checks(name: str, suite_runner: SuiteRunner) -> None:
+    run = suite_runner.run(*argv_for(name))
     mutant = MUTANTS[name]
     context = f"mutant {name} ({mutant.description})\n{run.explain()}"
     missing = [c for c in mutant.killed_by if c not in CATALOGUE]

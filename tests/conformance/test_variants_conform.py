@@ -14,7 +14,7 @@ a SHOULD rule must pass without --strict and fail only that SHOULD check.
 from __future__ import annotations
 
 import pytest
-from suiterun import SuiteRun, SuiteRunner
+from suiterun import SuiteRunner
 
 from reference import VARIANTS
 
@@ -55,19 +55,12 @@ SHOULD_DEPARTURES = {
 }
 
 
-@pytest.fixture(scope="module")
-def variant_runs(suite_runner: SuiteRunner) -> dict[tuple[str, int], SuiteRun]:
-    argvs = []
-    for name, seed in KEYS:
-        argv = ["run", "--no-allure", "--no-report", "--variant", name, "--seed", str(seed)]
-        if VARIANTS[name].strict_ok:
-            argv.append("--strict")
-        argvs.append(argv)
-    for name, checks in SELECTIONS.items():
-        argvs.append(["run", "--no-allure", "--no-report", "--variant", name, "--seed", "1",
-                      "--strict", *(arg for check in checks for arg in ("--check", check))])
-    keys = [*KEYS, *((name, 1) for name in SELECTIONS)]
-    return dict(zip(keys, suite_runner.run_many(argvs), strict=True))
+def argv_for(name: str, seed: int) -> list[str]:
+    argv = ["run", "--no-allure", "--no-report", "--variant", name, "--seed", str(seed)]
+    if name in SELECTIONS:
+        return [*argv, "--strict", *(arg for check in SELECTIONS[name]
+                                     for arg in ("--check", check))]
+    return [*argv, "--strict"] if VARIANTS[name].strict_ok else argv
 
 
 def test_every_non_strict_variant_names_its_should_departure() -> None:
@@ -79,10 +72,11 @@ def test_every_variant_is_run() -> None:
     assert set(ZOO) | set(SELECTIONS) <= set(VARIANTS)
 
 
+# One run per test (on the session's worker interpreters), so that xdist
+# spreads the variants over its workers.
 @pytest.mark.parametrize("name,seed", [*KEYS, *((name, 1) for name in SELECTIONS)])
-def test_a_conformant_variant_passes(name: str, seed: int,
-                                     variant_runs: dict[tuple[str, int], SuiteRun]) -> None:
-    run = variant_runs[(name, seed)]
+def test_a_conformant_variant_passes(name: str, seed: int, suite_runner: SuiteRunner) -> None:
+    run = suite_runner.run(*argv_for(name, seed))
     assert run.code == 0, run.explain()
     outcomes = run.outcomes()
     assert outcomes, run.explain()
