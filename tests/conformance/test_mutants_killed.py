@@ -29,6 +29,10 @@ NOW_CHECKS = ("past_schedule_rejected", "past_time_today_rejected", "future_sche
 FUTURE_MUTANTS = ("schedule_today_by_utc_date",)
 
 
+# A mutant that stalls (30 s) is caught by requests going unanswered: 2 s each
+# shows that as well as the default 10 s.
+STALLING = ("hang_on_non_ascii_name",)
+
 # Every kill is judged with the server's clock pinned, never at the hour the tests run.
 NOON = "2026-03-08T12:00:00Z"
 
@@ -40,6 +44,8 @@ def argv_for(name: str, now: str = NOON) -> list[str]:
         argv += ["--check", check_id]
     if any(c in CATALOGUE and CATALOGUE[c].level == SHOULD for c in killed_by):
         argv.append("--strict")
+    if name in STALLING:
+        argv += ["--timeout", "2"]
     return argv
 
 
