@@ -56,8 +56,6 @@ def test_mutant_is_killed_by_its_checks(name: str, suite_runner: SuiteRunner) ->
     run = suite_runner.run(*argv_for(name))
     mutant = MUTANTS[name]
     context = f"mutant {name} ({mutant.description})\n{run.explain()}"
-    missing = [c for c in mutant.killed_by if c not in CATALOGUE]
-    assert not missing, f"killed_by names checks not in the catalogue: {missing}\n{context}"
     assert run.code == 1, f"expected exit code 1 (failed checks)\n{context}"
     outcomes = run.outcomes()
     survivors = {c: outcomes.get(c, "not run") for c in mutant.killed_by
