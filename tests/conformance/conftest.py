@@ -7,6 +7,7 @@ is everything else: `pytest tests -m "not suite"` (`tox -e fast`).
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Iterator
 
@@ -14,12 +15,14 @@ import pytest
 from suiterun import SuiteRunner
 
 # What a test (or a fixture it uses) calls when it runs the suite or a child process.
-_RUNS_THE_SUITE = ("suite_runner", "run_suite(", "conformance_process(", "subprocess.")
+_RUNS_THE_SUITE = ("suite_runner", "SuiteRunner(", "run_suite(", "conformance_process(",
+                   "pytest_face(", "subprocess.", "start_embedded(", "ExpressServer(")
 
 
 @pytest.fixture(scope="session")
 def suite_runner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SuiteRunner]:
-    yield SuiteRunner(tmp_path_factory.mktemp("suite-runs"))
+    with SuiteRunner(tmp_path_factory.mktemp("suite-runs")) as runner:
+        yield runner
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -31,22 +34,50 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+# Cached: the items of one parametrized test, and the tests using one fixture,
+# share a function (reading its source again costs seconds per collection).
+@functools.cache
+def _source_of(function: object) -> str:
+    try:
+        return inspect.getsource(function)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return ""
+
+
 def _sources(item: pytest.Item) -> Iterator[str]:
     function = getattr(item, "function", None)
     if function is not None:
-        yield inspect.getsource(function)
+        yield _source_of(function)
     info = getattr(item, "_fixtureinfo", None)
     for definitions in (info.name2fixturedefs.values() if info else ()):
         for definition in definitions:
-            try:
-                yield inspect.getsource(definition.func)
-            except (OSError, TypeError):
-                continue
+            yield _source_of(definition.func)
 
 
+def _module_fixture_group(item: pytest.Item) -> str | None:
+    """The module's name when the item uses a module-scoped fixture of its own module."""
+    module = getattr(item, "module", None)
+    info = getattr(item, "_fixtureinfo", None)
+    if module is None or info is None:
+        return None
+    for definitions in info.name2fixturedefs.values():
+        for definition in definitions:
+            if definition.scope == "module" and \
+                    getattr(definition.func, "__module__", None) == module.__name__:
+                return module.__name__
+    return None
+
+
+# First, so that xdist (--dist loadgroup) sees the groups added here.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if "suite_runner" in getattr(item, "fixturenames", ()) or any(
             marker in source for source in _sources(item) for marker in _RUNS_THE_SUITE
         ):
             item.add_marker(pytest.mark.suite)
+        # The tests sharing a module fixture (servers started, a run made) go
+        # to one xdist worker, which builds that fixture once.
+        group = _module_fixture_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -2,8 +2,10 @@
 
 A run of `python -m conformance run` pays about two seconds to import pytest,
 Hypothesis and Schemathesis before its first request. The tests here start a
-few long-lived worker interpreters instead; each runs `conformance._cli.main`
-once per job, in process, and writes the exit code and the run's summary to a
+few long-lived worker interpreters instead, once per test session (per xdist
+worker), and keep them until the session ends; each runs
+`conformance._cli.main` once per job, in process, with the environment the
+job was submitted in, and writes the exit code and the run's summary to a
 file. The workers never share state with the pytest run that starts them.
 """
 
@@ -27,13 +29,75 @@ ROOT = str(Path(__file__).resolve().parents[2])
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-# One worker: reads job files named on stdin, one per line, runs each.
+# One worker: reads job files named on stdin, one per line, runs each. The
+# embedded server a run starts is forked from the worker, whose imports are
+# done, rather than started as a fresh `python -m conformance._embedded`
+# (about half a second of imports, for each of some two hundred runs); it is
+# the same server, serving the same app, ended the same way.
 _WORKER = r"""
-import contextlib, io, json, sys
+import contextlib, io, json, os, signal, subprocess, sys, time, types
+import uvicorn
+import conformance._embedded as embedded
 from conformance._cli import main
+
+
+class Forked:
+    # What the embedded server's owner uses of a Popen.
+    def __init__(self, argv):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(read)
+                os.dup2(write, 1)
+                os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+                sys.stdout = open(1, "w", closefd=False)
+                sys.stderr = sys.__stderr__
+                embedded._serve_child(argv)
+            finally:
+                os._exit(0)
+        os.close(write)
+        self.pid, self.returncode = pid, None
+        self.stdout = open(read, encoding="utf-8")
+
+    def poll(self):
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(["embedded"], timeout)
+            time.sleep(0.005)
+        return self.returncode
+
+    def send_signal(self, signum):
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def terminate(self):
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)
+
+
+def popen(command, **options):
+    if list(command[1:3]) == ["-m", "conformance._embedded"]:
+        return Forked(list(command[3:]))
+    return subprocess.Popen(command, **options)
+
+
+embedded.subprocess = types.SimpleNamespace(**{**vars(subprocess), "Popen": popen})
 
 for line in sys.stdin:
     job = json.loads(line)
+    os.environ.clear()
+    os.environ.update(job["env"])
     output = io.StringIO()
     with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
         try:
@@ -71,45 +135,86 @@ class SuiteRun:
         return "\n".join(lines)
 
 
+class _Worker:
+    """One worker interpreter, started at once, fed one job at a time."""
+
+    def __init__(self, workdir: Path) -> None:
+        pythonpath = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": pythonpath}
+        self._errors = tempfile.TemporaryFile("w+")
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", _WORKER], cwd=workdir, env=env, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors,
+        )
+
+    def run(self, job: dict[str, Any]) -> bool:
+        """False once the worker has died (the job then has no result file)."""
+        assert self._process.stdin is not None and self._process.stdout is not None
+        try:
+            self._process.stdin.write(json.dumps(job) + "\n")
+            self._process.stdin.flush()
+        except OSError:
+            return False
+        return bool(self._process.stdout.readline())
+
+    def close(self) -> None:
+        if self._process.stdin is not None:
+            try:
+                self._process.stdin.close()
+            except OSError:
+                pass
+        try:
+            self._process.wait(60)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(10)
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._errors.close()
+
+
 @dataclass
 class SuiteRunner:
-    """Runs batches of suite invocations on a few worker interpreters."""
+    """Runs suite invocations on a few worker interpreters kept for the session."""
 
     workdir: Path
     workers: int = WORKERS
     _count: int = field(default=0, init=False)
+    _idle: list[_Worker] = field(default_factory=list, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def run_many(self, argvs: Sequence[Sequence[str]]) -> list[SuiteRun]:
-        """Each argv is `run ...` without --summary-json (added here); order is kept."""
+        """Each argv is `run ...` without --summary-json (added here); order is kept.
+
+        Each job runs with the environment as it is now (a test's monkeypatched
+        key included), whenever its worker was started."""
         jobs = []
+        environment = dict(os.environ)
         for argv in argvs:
             self._count += 1
             summary = self.workdir / f"summary-{self._count}.json"
             full = [*argv, "--summary-json", str(summary)]
             jobs.append({"argv": full, "result": str(self.workdir / f"result-{self._count}.json"),
-                         "summary": str(summary)})
+                         "summary": str(summary), "env": environment})
         queue = list(reversed(jobs))
-        lock = threading.Lock()
 
         def feed() -> None:
-            pythonpath = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
-            env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": pythonpath}
-            with tempfile.TemporaryFile("w+") as errors, subprocess.Popen(
-                [sys.executable, "-c", _WORKER], cwd=self.workdir, env=env, text=True,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
-            ) as worker:
-                assert worker.stdin is not None and worker.stdout is not None
-                while True:
-                    with lock:
-                        if not queue:
-                            break
-                        job = queue.pop()
-                    worker.stdin.write(json.dumps(job) + "\n")
-                    worker.stdin.flush()
-                    if not worker.stdout.readline():
-                        break  # the worker died; its jobs have no result file
-                worker.stdin.close()
-                worker.wait(60)
+            worker: _Worker | None = None
+            while True:
+                with self._lock:
+                    if not queue:
+                        break
+                    job = queue.pop()
+                    if worker is None:
+                        worker = self._idle.pop() if self._idle else None
+                if worker is None:
+                    worker = _Worker(self.workdir)
+                if not worker.run(job):
+                    worker.close()  # it died; the next job gets a fresh one
+                    worker = None
+            if worker is not None:
+                with self._lock:
+                    self._idle.append(worker)
 
         threads = [threading.Thread(target=feed) for _ in range(min(self.workers, len(jobs)))]
         for thread in threads:
@@ -117,6 +222,19 @@ class SuiteRunner:
         for thread in threads:
             thread.join()
         return [self._collect(job) for job in jobs]
+
+    def close(self) -> None:
+        """Ends the worker interpreters (each finishes its job first)."""
+        with self._lock:
+            workers, self._idle = self._idle, []
+        for worker in workers:
+            worker.close()
+
+    def __enter__(self) -> SuiteRunner:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def run(self, *argv: str) -> SuiteRun:
         return self.run_many([list(argv)])[0]

@@ -62,8 +62,7 @@ def test_requirement_is_one_short_plain_line(check: Check) -> None:
 
 @pytest.mark.parametrize("check", by_id(CHECKS))
 def test_every_citation_resolves_and_quotes_the_document(check: Check) -> None:
-    assert check.cites, f"{check.id} cites nothing"
-    for cite in check.cites:
+    for cite in check.cites:  # at least one: registration refuses a check citing nothing
         try:
             resolve_pointer(SPEC.document, cite.pointer)
         except (KeyError, IndexError, ValueError):

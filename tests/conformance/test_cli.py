@@ -46,9 +46,10 @@ def python_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": pythonpath, "PYTHONUNBUFFERED": "1"}
 
 
-def conformance_process(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def conformance_process(*argv: str, timeout: float = 120,
+                        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "conformance", *argv], capture_output=True,
-                          text=True, env=python_env(), timeout=timeout, check=False)
+                          text=True, env=python_env(), timeout=timeout, check=False, cwd=cwd)
 
 
 def write_target(path: Path, base_url: str) -> Path:
@@ -81,7 +82,7 @@ def test_a_mutant_caught_by_the_selection_exits_1(suite_runner: SuiteRunner) -> 
 def test_the_process_exit_code_is_the_run_s(tmp_path: Path) -> None:
     """The exit code reaches the shell, not only main()'s return value."""
     done = conformance_process("run", "--no-allure", "--seed", "1", "--mutant", KILLING_MUTANT,
-                               "--check", PASSING_CHECK)
+                               "--check", PASSING_CHECK, cwd=tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"[MUST] {PASSING_CHECK}" in done.stdout
 
@@ -297,6 +298,9 @@ def pytest_face(*argv: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+# Both runs write the checkout's reports/ (their working directory): one xdist
+# worker runs them, one after the other.
+@pytest.mark.xdist_group("pytest_face")
 @pytest.mark.parametrize(("mutant", "code", "outcome"), [
     pytest.param(None, 0, "1 passed", id="reference"),
     pytest.param(KILLING_MUTANT, 1, "1 failed", id="mutant"),

@@ -93,7 +93,7 @@ def test_the_decoder_never_inflates_past_the_cap():
 
 
 @pytest.mark.parametrize("coding,body,reason", [
-    ("gzip", gzip.compress(RAW)[:-12], "ends early"),
+    ("gzip", gzip.compress(RAW, mtime=0)[:-12], "ends early"),
     ("gzip", b"not gzip at all", "gzip"),
     ("br", b"\xff" * 40, "br"),
     ("zstd", RAW, "was not offered"),

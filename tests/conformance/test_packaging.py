@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -14,12 +15,21 @@ from suiterun import ROOT
 
 from conformance._resources import contract_dir
 
+# The wheel is built from a copy of the checkout without its working folders:
+# the build walks the whole tree, while other test workers write caches and
+# results inside the checkout.
+WORKING_FOLDERS = shutil.ignore_patterns(".git", ".tox", ".venv", "node_modules", "reports",
+                                         ".hypothesis", "__pycache__", "build", "*.egg-info")
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out),
-                    ROOT], check=True, capture_output=True, timeout=300)
+    source = tmp_path_factory.mktemp("source") / "checkout"
+    shutil.copytree(ROOT, source, ignore=WORKING_FOLDERS, symlinks=True)
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
+                           str(out), str(source)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (path,) = out.glob("*.whl")
     return zipfile.ZipFile(path)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from typing import NamedTuple
 
 import pytest
 
+from conformance._cli import main
 from conformance._target import Limits, TargetError, load_target
 
 ENV = {"STAGING_KEY": "key-0123456789"}
@@ -182,17 +181,36 @@ def test_a_file_that_is_not_toml_or_not_utf8_is_named(tmp_path):
         load_target(path, environ=ENV)
 
 
-def run_cli(tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "conformance", "run", "--no-allure", *args],
-        cwd=tmp_path, env={**os.environ, **ENV}, capture_output=True, text=True, timeout=120,
-    )
+class Finished(NamedTuple):
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_the_cli_exits_2_naming_the_field(tmp_path):
+@pytest.fixture
+def run_cli(tmp_path, monkeypatch, capsys):
+    """`conformance run --no-allure ...` in process (it stops before any request):
+    its exit code and what it printed, as a finished process would have them."""
+
+    def run(*args: str) -> Finished:
+        monkeypatch.chdir(tmp_path)
+        for name, value in ENV.items():
+            monkeypatch.setenv(name, value)
+        argv = ["run", "--no-allure", *args]
+        try:
+            code = main(argv)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 2
+        out, err = capsys.readouterr()
+        return Finished(code, out, err)
+
+    return run
+
+
+def test_the_cli_exits_2_naming_the_field(tmp_path, run_cli):
     path = tmp_path / "target.toml"
     path.write_text(replace_line(MINIMAL, "agent_ids", "agent_ids = 3"), encoding="utf-8")
-    done = run_cli(tmp_path, "--target", str(path))
+    done = run_cli("--target", str(path))
     assert done.returncode == 2
     assert "error: fixtures.agent_ids: expected a list of non-empty strings" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
@@ -205,10 +223,10 @@ def test_the_cli_exits_2_naming_the_field(tmp_path):
     ("--rate-limit", "0", "--rate-limit: expected a positive number"),
     ("--ca-bundle", "absent.pem", "--ca-bundle: 'absent.pem' is not a readable file"),
 ])
-def test_a_bad_limit_option_exits_2_naming_the_option(tmp_path, option, value, words):
+def test_a_bad_limit_option_exits_2_naming_the_option(tmp_path, run_cli, option, value, words):
     path = tmp_path / "target.toml"
     path.write_text(MINIMAL.replace("8080", "9"), encoding="utf-8")
-    done = run_cli(tmp_path, "--target", str(path), "--check", "auth_missing_key_is_401",
+    done = run_cli("--target", str(path), "--check", "auth_missing_key_is_401",
                    option, value)
     assert done.returncode == 2, done.stdout + done.stderr
     assert words in done.stdout + done.stderr

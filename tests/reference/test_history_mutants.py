@@ -134,7 +134,15 @@ def reference_answers() -> list[tuple[Any, ...]]:
     return [single(Rules, step) for step in SINGLES]
 
 
+@pytest.fixture
+def no_race_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests one after the other never meet in the concurrency mutants' race
+    window; they take the same path without waiting it out."""
+    monkeypatch.setattr("reference.history_mutants.RACE_WINDOW", 0)
+
+
 @pytest.mark.parametrize("name", HISTORY_MUTANTS)
+@pytest.mark.usefixtures("no_race_window")
 def test_every_single_request_on_a_fresh_server_is_answered_as_the_reference(
         name: str, reference_answers: list[tuple[Any, ...]]) -> None:
     rules = MUTANTS[name].rules
@@ -149,6 +157,7 @@ def test_a_history_shows_the_fault(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(CONCURRENT))
+@pytest.mark.usefixtures("no_race_window")
 def test_a_concurrency_mutant_keeps_every_sequential_history(name: str) -> None:
     for bodies in HISTORIES.values():
         assert history(MUTANTS[name].rules, bodies) == history(Rules, bodies)

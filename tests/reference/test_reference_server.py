@@ -66,9 +66,10 @@ def test_a_hanging_request_does_not_block_shutdown():
     caller = threading.Thread(target=call, daemon=True)
     caller.start()
     time.sleep(0.3)
-    started = time.monotonic()
     server.stop()
-    assert time.monotonic() - started < 4
+    # Its thread has ended: shutdown did not wait out the 30 s the request hangs
+    # (stop gives up waiting after 5 s and would leave the thread running).
+    assert not server._thread.is_alive()
     caller.join(5)
     assert not caller.is_alive()
     answer = outcome[0]

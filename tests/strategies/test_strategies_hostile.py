@@ -22,9 +22,10 @@ def test_payloads_are_raw_bodies(payload):
 
 
 def test_drawing_is_cheap():
-    started = time.perf_counter()
+    # The CPU time of this process, which other processes' load does not stretch.
+    started = time.process_time()
     find(hostile_payloads(), lambda p: len(p.content) > 2 * MIB, settings=REACH)
-    assert time.perf_counter() - started < 5
+    assert time.process_time() - started < 5
 
 
 def _utf8(content):
