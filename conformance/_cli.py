@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 
 from ._clock import parse_instant_option
 from ._options import add_to_argparse
@@ -87,8 +89,24 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
 
 
+def use_the_user_cache() -> None:
+    """Hypothesis keeps its data (the Unicode tables it builds on first use, about
+    2 s) in the user's cache directory, not in a `.hypothesis` folder of
+    whatever directory the suite is run from. HYPOTHESIS_STORAGE_DIRECTORY wins."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    try:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    except RuntimeError:  # no home directory: Hypothesis's default stands
+        return
+    set_hypothesis_home_dir(base / "sigmamind-campaign-conformance" / "hypothesis")
+
+
 def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    use_the_user_cache()
     if getattr(args, "list_mutants", False):
         return _list_mutants()
     if getattr(args, "list_variants", False):

@@ -46,10 +46,11 @@ def python_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": pythonpath, "PYTHONUNBUFFERED": "1"}
 
 
-def conformance_process(*argv: str, timeout: float = 120,
-                        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def conformance_process(*argv: str, timeout: float = 120, cwd: Path | None = None,
+                        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "conformance", *argv], capture_output=True,
-                          text=True, env=python_env(), timeout=timeout, check=False, cwd=cwd)
+                          text=True, env={**python_env(), **(env or {})}, timeout=timeout,
+                          check=False, cwd=cwd)
 
 
 def write_target(path: Path, base_url: str) -> Path:
@@ -85,6 +86,19 @@ def test_the_process_exit_code_is_the_run_s(tmp_path: Path) -> None:
                                "--check", PASSING_CHECK, cwd=tmp_path)
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"[MUST] {PASSING_CHECK}" in done.stdout
+
+
+def test_hypothesis_keeps_its_data_in_the_user_cache_not_where_the_suite_runs(
+    tmp_path: Path,
+) -> None:
+    cache, workdir = tmp_path / "cache", tmp_path / "work"
+    workdir.mkdir()
+    env = {"XDG_CACHE_HOME": str(cache), "HYPOTHESIS_STORAGE_DIRECTORY": ""}
+    done = conformance_process("run", "--no-allure", "--seed", "1", "--check",
+                               "unknown_properties_ignored", cwd=workdir, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not (workdir / ".hypothesis").exists()
+    assert (cache / "sigmamind-campaign-conformance" / "hypothesis" / "unicode_data").is_dir()
 
 
 def test_an_unknown_check_id_exits_2(suite_runner: SuiteRunner) -> None:
