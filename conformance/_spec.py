@@ -89,6 +89,13 @@ class Spec:
         return f"/paths/{path.replace('~', '~0').replace('/', '~1')}/{method.lower()}"
 
     @cached_property
+    def openapi_core(self) -> Any:
+        """openapi-core's OpenAPI object for the overlaid document (a copy of it)."""
+        from openapi_core import OpenAPI
+
+        return OpenAPI.from_dict(json.loads(json.dumps(self.overlaid)))
+
+    @cached_property
     def documented_statuses(self) -> frozenset[int]:
         return frozenset(int(s) for s in self.operation["responses"])
 
@@ -167,11 +174,10 @@ class Spec:
         key = (status, media)
         if key not in self._body_validators:
             self._body_validators[key] = None
-            responses = find_operation(self.overlaid)[2]["responses"]
-            content = responses.get(str(status), {}).get("content", {})
+            method, path, operation = find_operation(self.overlaid)
+            content = operation["responses"].get(str(status), {}).get("content", {})
             if media == "application/json" and "schema" in content.get(media, {}):
                 validator = _openapi(self).response_validator
-                method, path, _ = find_operation(self.overlaid)
                 schema = (validator.spec / "paths" / path / method.lower() / "responses"
                           / str(status) / "content" / media / "schema")
                 self._body_validators[key] = validator.schema_validators_factory.create(
@@ -209,19 +215,9 @@ def _describe(error: Exception) -> Iterable[Problem]:
         yield Problem("schema", message)
 
 
-@cache
-def _openapi_for(sha: str, overlaid_json: str) -> Any:
-    from openapi_core import OpenAPI
-
-    return OpenAPI.from_dict(json.loads(overlaid_json))
-
-
 def _openapi(spec: Spec) -> Any:
-    found = spec.__dict__.get("_openapi_core")
-    if found is None:
-        found = spec.__dict__["_openapi_core"] = _openapi_for(
-            spec.sha256, json.dumps(spec.overlaid))
-    return found
+    """openapi-core's view of the overlaid document (built once per Spec)."""
+    return spec.openapi_core
 
 
 def find_operation(document: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
