@@ -92,6 +92,11 @@ class Exchange:
     error: str | None = None
     retries: int = 0
     wire_length: int = 0  # body bytes as received, before content codings are undone
+    # Sent at the same moment as `batch - 1` other requests (0: alone).
+    batch: int = 0
+    # A batched refusal its check did not accept, sent again alone: the check judged
+    # the later exchange, and the run-wide checks judge that one, not this.
+    superseded: bool = False
 
     @property
     def charset(self) -> str:
@@ -247,6 +252,8 @@ class Client:
         self.stats = Stats()
         self.current_check: str | None = None
         self.exhausted: str | None = None  # why the budget stopped the run, once it has
+        # Why independent requests go out one at a time from now on (Context.batch_width).
+        self.one_at_a_time: str | None = None
         self._lock = threading.Lock()
         self._local = threading.local()  # per thread: the gate of a parallel send
         self._started = time.monotonic()
@@ -310,6 +317,7 @@ class Client:
         hostile: bool = False,
         exempt: bool = False,
         query: dict[str, str] | None = None,
+        record: bool = True,
     ) -> Exchange:
         """Send one request; transport failures are recorded on the Exchange, not raised.
 
@@ -364,18 +372,24 @@ class Client:
             )
         self._released()
         self._perform(exchange, method, url, send_headers, content)
-        self.exchanges.append(exchange)
-        if self.on_exchange is not None:
-            self.on_exchange(exchange)
+        if record:
+            self.exchanges.append(exchange)
+            if self.on_exchange is not None:
+                self.on_exchange(exchange)
         return exchange
 
     def send_parallel(self, calls: list[dict[str, Any]]) -> list[Exchange]:
         """Send a few PATCH requests at once (each a dict of `send`'s keyword arguments).
 
-        Each is budgeted, rate-limited, recorded and redacted as `send` does;
-        all are released together once every one has passed the budget, so
-        the target receives them concurrently. A spent budget is raised here.
+        Each is budgeted, rate-limited and redacted as `send` does; all are
+        released together once every one has passed the budget, so the target
+        receives them concurrently. They are recorded (and announced to
+        `on_exchange`) in the caller's thread, in the order the calls were
+        given, whatever order they finished in: the same seed records the same
+        requests in the same order. A spent budget is raised here.
         """
+        if len(calls) == 1:
+            return [self.send("PATCH", **calls[0])]
         gate = threading.Barrier(len(calls))
         results: list[Exchange | None] = [None] * len(calls)
         failures: list[BaseException] = []
@@ -383,7 +397,7 @@ class Client:
         def one(index: int, call: dict[str, Any]) -> None:
             self._local.gate = gate
             try:
-                results[index] = self.send("PATCH", **call)
+                results[index] = self.send("PATCH", **call, record=False)
             except BaseException as exc:  # re-raised in the caller's thread
                 gate.abort()
                 failures.append(exc)
@@ -394,15 +408,16 @@ class Client:
             thread.start()
         for thread in threads:
             thread.join()
-        if failures:
-            raise failures[0]
         batch = [r for r in results if r is not None]
-        # Recorded in the order the calls were given (they finish in any order), so the
-        # same seed records the same requests in the same order.
         for exchange, number in zip(batch, sorted(e.number for e in batch), strict=True):
             exchange.number = number
-        sent = {id(e) for e in batch}
-        self.exchanges[:] = [e for e in self.exchanges if id(e) not in sent] + batch
+            exchange.batch = len(calls)
+        self.exchanges.extend(batch)
+        if self.on_exchange is not None:
+            for exchange in batch:
+                self.on_exchange(exchange)
+        if failures:
+            raise failures[0]
         return batch
 
     def _released(self) -> None:

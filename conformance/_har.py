@@ -113,6 +113,10 @@ def har_document(
             "timings": {"send": 0, "wait": millis, "receive": 0},
             "_checkId": exchange.check_id,
             "_number": exchange.number,
+            # Sent at the same moment as others (the whole batch's size), and a
+            # batched answer its check set aside for one sent again alone.
+            **({"_batch": exchange.batch} if exchange.batch > 1 else {}),
+            **({"_superseded": True} if exchange.superseded else {}),
         })
         clock += timedelta(milliseconds=millis)
     return {"log": {"version": "1.2", "creator": {"name": CREATOR, "version": __version__},

@@ -81,8 +81,9 @@ OPTIONS: tuple[Option, ...] = (
            limit=True, group="safety"),
     Option("time_budget", "seconds the whole run may take (default 900 quick, 3600 deep)",
            type=float, metavar="N", limit=True, group="safety"),
-    Option("concurrency", "send up to N requests at once in the concurrency checks "
-           "(default 3 on loopback; elsewhere they run only when given)", type=int,
+    Option("concurrency", "send up to N requests at once: the concurrency checks, and "
+           "requests that do not depend on each other (default 3 on loopback; "
+           "elsewhere one at a time, and the concurrency checks are not exercised)", type=int,
            metavar="N", limit=True, group="safety"),
     Option("ca_bundle", "CA bundle for a target behind a private CA", metavar="FILE",
            group="safety"),

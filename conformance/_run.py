@@ -17,7 +17,7 @@ from . import __version__
 from ._catalogue import Check, CheckFailure
 from ._client import Client, Exchange, Redactor
 from ._clock import TargetClock
-from ._context import Context, Profile
+from ._context import Context, Profile, parallel_width
 from ._events import Outcome, Restore, Result, StopReason
 from ._operation import UPDATE_CAMPAIGN, Operation
 from ._restore import restore_body
@@ -82,6 +82,11 @@ class Run:
             clock=self.target_clock,
         )
 
+    @property
+    def parallel(self) -> int:
+        """How many independent requests the run may send at once."""
+        return parallel_width(self.target)
+
     def exchanges_of(self, check_id: str) -> list[Exchange]:
         return [e for e in self.client.exchanges if e.check_id == check_id]
 
@@ -126,6 +131,8 @@ class Run:
                 "retried_after_429": stats.retried,
                 "median_seconds": stats.median(),
                 "worst_seconds": stats.worst(),
+                "at_once": self.parallel,
+                "one_at_a_time_since": self.client.one_at_a_time,
             },
             "wall_seconds": round(self.clock() - self.started, 3),
             "restore": self.restore.as_dict(self.redact),

@@ -4,12 +4,13 @@ the campaign did not change, fresh names, and a schedule that lies in the future
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from strategies import InvalidBody, RawBody, invalid_bodies
+from strategies import RawBody, invalid_bodies
 
+from .._catalogue import CheckFailure
 from .._client import Exchange
 from .._context import Context
 from .._contract import load_contract
@@ -39,12 +40,17 @@ def day_end(ctx: Context) -> datetime:
     return day_start(ctx) + timedelta(days=1)
 
 
+def call_for(body: Any, *, campaign_id: str | None = None) -> dict[str, Any]:
+    """`Context.patch`'s arguments for one body: a RawBody byte for byte, anything else as JSON."""
+    call: dict[str, Any] = {} if campaign_id is None else {"campaign_id": campaign_id}
+    if isinstance(body, RawBody):
+        return {**call, "raw": body.content, "content_type": body.content_type}
+    return {**call, "body": body}
+
+
 def send(ctx: Context, body: Any, *, campaign_id: str | None = None) -> Exchange:
     """PATCH one body: a RawBody goes out byte for byte, anything else as JSON."""
-    if isinstance(body, RawBody):
-        return ctx.patch(raw=body.content, content_type=body.content_type,
-                         campaign_id=campaign_id)
-    return ctx.patch(body, campaign_id=campaign_id)
+    return ctx.patch(**call_for(body, campaign_id=campaign_id))
 
 
 def governed(body: Any, schema: str = "CampaignResponse") -> Any:
@@ -63,26 +69,113 @@ def changed_fields(before: dict[str, Any], after: dict[str, Any],
     return sorted(k for k in set(one) | set(two) if one.get(k, ...) != two.get(k, ...))
 
 
+def moves(before: dict[str, Any], after: dict[str, Any], fields: Iterable[str]) -> str:
+    """What a failure shows of fields that moved: "name: 'old' -> 'new'; ..."."""
+    return "; ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in fields)
+
+
 def expect_unchanged(ctx: Context, before: dict[str, Any], *, what: str) -> None:
     """Read the campaign again and fail, naming the fields, if it moved."""
     after = ctx.state()
     moved = changed_fields(before, after)
     if moved:
-        shown = "; ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in moved)
         ctx.fail(
-            shown,
+            moves(before, after, moved),
             expected=f"the campaign exactly as it was before {what}",
             title=f"{what} changed the campaign ({', '.join(moved)})",
         )
 
 
+# A refusal to probe for: what a failure says was sent, `Context.patch`'s
+# arguments, and the statuses that refuse it.
+Probe = tuple[str, dict[str, Any], Collection[int]]
+# A request to send and how to judge its answer: `Context.patch`'s arguments, and
+# a function that raises CheckFailure for a bad answer.
+Sent = tuple[dict[str, Any], Callable[[Exchange], None]]
+
+
+def send_each(ctx: Context, calls: Sequence[dict[str, Any]],
+              judge: Callable[[int, Exchange], None], *,
+              unanswered_fails: bool = True) -> list[Exchange]:
+    """PATCH once per call (`Context.patch`'s arguments) and judge each answer in order.
+
+    For requests that do not depend on each other: they go out
+    `Context.batch_width` at a time. `judge(i, exchange)` raises CheckFailure
+    for a bad answer to call i; it sees answered exchanges only. A request
+    that got no answer fails the check (`Context.expect_answered`), unless
+    `unanswered_fails` is false (it is then left to every_request_answered).
+
+    A batched answer that fails, or a batched request that got none, is not
+    held against the target: call i is sent again, alone, and that exchange
+    is judged instead; the batched one is marked superseded, and the run-wide
+    response checks skip it. So sending at once never fails a check that is
+    not about concurrency, and a failure shows an exchange its one-line
+    reproduction repeats exactly. Stops at the first failure, as sending one
+    at a time would; returns the exchanges that stand.
+    """
+    def verdict(index: int, exchange: Exchange) -> None:
+        if exchange.error is not None:
+            if unanswered_fails or exchange.batch > 1:
+                ctx.expect_answered(exchange)
+            return
+        judge(index, exchange)
+
+    stand: list[Exchange] = []
+    start = 0
+    while start < len(calls):
+        chunk = calls[start:start + ctx.batch_width()]
+        for offset, exchange in enumerate(ctx.patch_batch(list(chunk))):
+            try:
+                verdict(start + offset, exchange)
+            except CheckFailure:
+                if exchange.batch < 2:
+                    raise
+                if exchange.error is not None and ctx.client.one_at_a_time is None:
+                    ctx.client.one_at_a_time = (
+                        f"request {exchange.number}, sent beside {exchange.batch - 1} others, "
+                        f"got no answer ({exchange.error})")
+                exchange.superseded = True
+                exchange = ctx.patch_batch([chunk[offset]])[0]
+                verdict(start + offset, exchange)
+            stand.append(exchange)
+        start += len(chunk)
+    return stand
+
+
+def send_one(ctx: Context, sent: Sent) -> Exchange:
+    """Send one request and judge its answer."""
+    call, judge = sent
+    exchange = ctx.patch(**call)
+    judge(exchange)
+    return exchange
+
+
+def send_all(ctx: Context, sends: Sequence[Sent]) -> list[Exchange]:
+    """Send every (arguments, judge) pair and judge each answer (`send_each`)."""
+    return send_each(ctx, [call for call, _ in sends],
+                     lambda index, exchange: sends[index][1](exchange))
+
+
+def refusal(ctx: Context, probe: Probe) -> Sent:
+    """A Probe as a Sent: its arguments, and a judge that wants one of its statuses."""
+    what, call, statuses = probe
+
+    def refused(exchange: Exchange) -> None:
+        ctx.expect_rejected(exchange, statuses, sent=what)
+
+    return call, refused
+
+
+def refuse_each(ctx: Context, probes: Iterable[Probe]) -> int:
+    """Send every probe, each to be refused with one of its statuses (`send_each`)."""
+    sends = [refusal(ctx, probe) for probe in probes]
+    send_all(ctx, sends)
+    return len(sends)
+
+
 def refuse_all(ctx: Context, cases: Iterable[Case], statuses: Collection[int]) -> int:
     """Send every case, each to be refused with one of `statuses`; returns the count."""
-    sent = 0
-    for what, body in cases:
-        ctx.expect_rejected(send(ctx, body), statuses, sent=what)
-        sent += 1
-    return sent
+    return refuse_each(ctx, [(what, call_for(body), statuses) for what, body in cases])
 
 
 def invalid_cases(ctx: Context, rule: str) -> Any:
@@ -109,14 +202,46 @@ def alone_and_beside(before: dict[str, Any], what: str, field: str, value: Any) 
     ]
 
 
-def refuse_generated(ctx: Context, bodies: Any, *, max_examples: int | None = None) -> None:
-    """Send Hypothesis-drawn InvalidBody values; each answers one of its own statuses."""
+def send_drawn(ctx: Context, values: Any, make: Callable[[Any], Sent | None], *,
+               max_examples: int | None = None) -> int:
+    """Send what `make` turns each value Hypothesis draws from `values` into.
 
-    @ctx.given(bodies, max_examples=max_examples)
-    def generated(case: InvalidBody) -> None:
-        ctx.expect_rejected(send(ctx, case.body), case.statuses, sent=case.reason)
+    `make(value)` gives `Context.patch`'s arguments and a judge of the answer,
+    or None for a value not to send. Without shrinking (the quick profile) the
+    values are drawn first and sent a batch at a time (`send_each`):
+    Hypothesis draws the same values either way, since none fails a test while
+    it draws. With shrinking, each is sent as drawn, so a failure shrinks to
+    its simplest value. Returns how many were sent.
+    """
+    drawn: list[Sent] = []
+    batched = not ctx.profile.shrink and ctx.batch_width() > 1
+
+    @ctx.given(values, max_examples=max_examples)
+    def generated(value: Any) -> None:
+        sent = make(value)
+        if sent is None:
+            return
+        drawn.append(sent)
+        if not batched:
+            send_one(ctx, sent)
 
     generated()
+    if batched:
+        send_all(ctx, drawn)
+    return len(drawn)
+
+
+def refuse_drawn(ctx: Context, values: Any, probe: Callable[[Any], Probe], *,
+                 max_examples: int | None = None) -> None:
+    """Refuse the Probe `probe` makes of each value drawn from `values` (`send_drawn`)."""
+    send_drawn(ctx, values, lambda value: refusal(ctx, probe(value)),
+               max_examples=max_examples)
+
+
+def refuse_generated(ctx: Context, bodies: Any, *, max_examples: int | None = None) -> None:
+    """Send Hypothesis-drawn InvalidBody values; each answers one of its own statuses."""
+    refuse_drawn(ctx, bodies, lambda case: (case.reason, call_for(case.body), case.statuses),
+                 max_examples=max_examples)
 
 
 def fresh_name(ctx: Context, stem: str = "Conformance") -> str:

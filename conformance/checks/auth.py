@@ -8,7 +8,7 @@ from urllib.parse import quote
 from .._catalogue import MUST, SHOULD, Cite, check
 from .._client import Exchange
 from .._context import Context
-from ._probing import changed_fields, expect_unchanged, visible_change
+from ._probing import changed_fields, expect_unchanged, refuse_each, visible_change
 
 SECURITY = Cite(
     "/components/securitySchemes/apiKeyAuth/description",
@@ -55,8 +55,8 @@ def auth_missing_key_is_401(ctx: Context) -> None:
     campaign must stay as it was.
     """
     before = ctx.state()
-    for body in ({}, {"concurrentCalls": 7}):
-        ctx.expect_rejected(ctx.patch(body, api_key=None), {401}, sent="no X-API-Key header")
+    refuse_each(ctx, [("no X-API-Key header", {"body": body, "api_key": None}, {401})
+                      for body in ({}, {"concurrentCalls": 7})])
     after = ctx.state()
     if changed_fields(before, after):
         ctx.fail(
@@ -79,9 +79,9 @@ def auth_wrong_key_is_401(ctx: Context) -> None:
     Sends updates with invented keys, an empty key, and near misses of the
     real key (one character more or less, case swapped).
     """
-    for key in ["", *_wrong_keys(ctx)]:
-        exchange = ctx.patch({"concurrentCalls": 3}, api_key=key)
-        ctx.expect_rejected(exchange, {401}, sent="an X-API-Key that is not a key")
+    refuse_each(ctx, [("an X-API-Key that is not a key",
+                       {"body": {"concurrentCalls": 3}, "api_key": key}, {401})
+                      for key in ["", *_wrong_keys(ctx)]])
 
 
 @check(
@@ -97,15 +97,14 @@ def auth_checked_before_validation(ctx: Context) -> None:
     JSON, and an unknown campaign id: each must be 401, never 400 or 404.
     """
     unknown_id = "camp_does_not_exist_0000"
-    for key in (None, "not-a-real-key"):
-        probes = [
-            ("an invalid body", ctx.patch({"campaignName": ""}, api_key=key)),
-            ("malformed JSON", ctx.patch(raw=b"{not json", api_key=key)),
-            ("an unknown campaign id", ctx.patch({}, api_key=key, campaign_id=unknown_id)),
-        ]
-        for what, exchange in probes:
-            who = "no key" if key is None else "a wrong key"
-            ctx.expect_rejected(exchange, {401}, sent=f"{who} and {what}")
+    sent: list[tuple[str, dict[str, Any]]] = [
+        ("an invalid body", {"body": {"campaignName": ""}}),
+        ("malformed JSON", {"raw": b"{not json"}),
+        ("an unknown campaign id", {"body": {}, "campaign_id": unknown_id}),
+    ]
+    refuse_each(ctx, [(f"{'no key' if key is None else 'a wrong key'} and {what}",
+                       {**call, "api_key": key}, {401})
+                      for key in (None, "not-a-real-key") for what, call in sent])
 
 
 @check(
@@ -144,9 +143,9 @@ def foreign_campaign_refused(ctx: Context) -> None:
     """
     foreign = ctx.fixtures.foreign_campaign_id
     assert foreign is not None
-    for body in ({}, {"concurrentCalls": 2}):
-        exchange = ctx.patch(body, campaign_id=foreign)
-        ctx.expect_rejected(exchange, {403, 404}, sent="another account's campaign id")
+    refuse_each(ctx, [("another account's campaign id",
+                       {"body": body, "campaign_id": foreign}, {403, 404})
+                      for body in ({}, {"concurrentCalls": 2})])
 
 
 @check(
@@ -222,7 +221,7 @@ def auth_key_only_in_header(ctx: Context) -> None:
     """
     before = ctx.state()
     change = visible_change(before)
-    for what, channel in other_channels(str(ctx.target.api_key)):
-        exchange = ctx.patch(change, api_key=None, **channel)
-        ctx.expect_rejected(exchange, {401}, sent=f"{what}, no X-API-Key header")
+    refuse_each(ctx, [(f"{what}, no X-API-Key header",
+                       {"body": change, "api_key": None, **channel}, {401})
+                      for what, channel in other_channels(str(ctx.target.api_key))])
     expect_unchanged(ctx, before, what="keys offered outside the X-API-Key header")

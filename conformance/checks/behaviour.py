@@ -14,7 +14,16 @@ from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
 from .._contract import load_contract
-from ._probing import changed_fields, day_end, day_start, fresh_name, governed, other_than, send
+from ._probing import (
+    changed_fields,
+    day_end,
+    day_start,
+    fresh_name,
+    governed,
+    moves,
+    other_than,
+    send,
+)
 from .schedule import expect_unscheduled, far_year, local_schedule, parse_instant, show
 
 OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch/description"
@@ -149,7 +158,7 @@ def expect_others_kept(ctx: Context, sent: dict[str, Any], before: dict[str, Any
     moved = [k for k in changed_fields(normalised(before), normalised(after)) if k not in touched]
     if moved:
         ctx.fail(
-            "; ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in moved),
+            moves(before, after, moved),
             expected="every field the request omits exactly as it was",
             exchange=exchange,
             title=f"{describe(sent)} changed omitted fields ({', '.join(moved)}) {read}",
@@ -243,7 +252,7 @@ def refused_unchanged(ctx: Context, case: InvalidBody) -> None:
     moved = changed_fields(normalised(before), normalised(after))
     if moved:
         ctx.fail(
-            "; ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in moved),
+            moves(before, after, moved),
             expected="the campaign exactly as before the refused request",
             exchange=exchange,
             title=f"{case.reason}: refused, yet {', '.join(moved)} changed",
@@ -308,7 +317,7 @@ def twice(ctx: Context, body: dict[str, Any]) -> None:
         return
     if isinstance(one, dict) and isinstance(two, dict):
         keys = sorted(k for k in set(one) | set(two) if one.get(k) != two.get(k))
-        actual = "; ".join(f"{k}: {one.get(k)!r} -> {two.get(k)!r}" for k in keys)
+        actual = moves(one, two, keys)
     else:
         keys, actual = ["body"], f"{one!r} -> {two!r}"
     ctx.fail(

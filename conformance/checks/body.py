@@ -19,6 +19,7 @@ from ._probing import (
     fresh_name,
     future_schedule,
     invalid_cases,
+    moves,
     refuse_all,
     refuse_generated,
     send,
@@ -153,7 +154,7 @@ def empty_object_changes_nothing(ctx: Context) -> None:
         moved = changed_fields(state, after)
         if moved:
             ctx.fail(
-                "; ".join(f"{k}: {state.get(k)!r} -> {after.get(k)!r}" for k in moved),
+                moves(state, after, moved),
                 expected="every field as the previous update left it",
                 exchange=exchange,
                 title=f"an empty update changed {', '.join(moved)}",
@@ -213,7 +214,7 @@ def unknown_properties_ignored(ctx: Context) -> None:
         moved = changed_fields(expected, after)
         if moved:
             ctx.fail(
-                "; ".join(f"{k}: {expected.get(k)!r} -> {after.get(k)!r}" for k in moved),
+                moves(expected, after, moved),
                 expected=f"only concurrentCalls becomes {change['concurrentCalls']}",
                 exchange=exchange,
                 title=f"{what} changed {', '.join(moved)}",

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from .._catalogue import MUST, Cite, check
 from .._context import Context
-from ._probing import expect_unchanged, visible_change
+from ._probing import expect_unchanged, refuse_drawn, refuse_each, visible_change
 
 CAMPAIGN_ID = Cite(
     "/paths/~1v1~1campaigns~1{campaignId}/patch/parameters/0/description",
@@ -66,17 +66,14 @@ def unknown_campaign_is_404(ctx: Context) -> None:
     """
     before = ctx.state()
     body = visible_change(before)
-    for shape, campaign_id in _unknown_ids(ctx):
-        exchange = ctx.patch(body, campaign_id=campaign_id)
-        ctx.expect_rejected(exchange, {404}, sent=f"campaignId: {shape} ({campaign_id!r})")
+    refuse_each(ctx, [(f"campaignId: {shape} ({campaign_id!r})",
+                       {"body": body, "campaign_id": campaign_id}, {404})
+                      for shape, campaign_id in _unknown_ids(ctx)])
 
     known = {ctx.campaign_id, ctx.fixtures.foreign_campaign_id}
     ids = st.text(_ID_ALPHABET, min_size=1, max_size=40).filter(lambda cid: cid not in known)
-
-    @ctx.given(ids, max_examples=max(4, ctx.profile.max_examples // 2))
-    def generated(campaign_id: str) -> None:
-        exchange = ctx.patch(body, campaign_id=campaign_id)
-        ctx.expect_rejected(exchange, {404}, sent=f"campaignId {campaign_id!r} of no campaign")
-
-    generated()
+    refuse_drawn(ctx, ids, lambda campaign_id: (
+        f"campaignId {campaign_id!r} of no campaign",
+        {"body": body, "campaign_id": campaign_id}, {404},
+    ), max_examples=max(4, ctx.profile.max_examples // 2))
     expect_unchanged(ctx, before, what="updates sent to unknown campaign ids")

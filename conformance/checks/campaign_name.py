@@ -15,13 +15,17 @@ from .._catalogue import MUST, SHOULD, Cite, check
 from .._client import Exchange
 from .._context import Context
 from ._probing import (
+    Sent,
     alone_and_beside,
+    call_for,
     expect_unchanged,
     fresh_name,
     invalid_cases,
     refuse_all,
     refuse_generated,
-    send,
+    send_all,
+    send_drawn,
+    send_one,
     unique_suffix,
 )
 
@@ -68,10 +72,11 @@ def _of_length(stem: str, filler: str, size: int) -> str:
     return name[:size]
 
 
-def _echo(ctx: Context, name: str, *, what: str, raw: RawBody | None = None) -> None:
-    """Send the name (as JSON, or as `raw` bytes that encode it): 200 and echoed exactly."""
-    exchange = ctx.patch({"campaignName": name}) if raw is None else send(ctx, raw)
-    _expect_echo(ctx, exchange, name, what=what)
+def _echoed(ctx: Context, name: str, *, what: str, raw: RawBody | None = None) -> Sent:
+    """The name to send (as JSON, or as `raw` bytes that encode it), to be
+    answered 200 and echoed exactly (`send_all`)."""
+    call = call_for({"campaignName": name} if raw is None else raw)
+    return call, lambda exchange: _expect_echo(ctx, exchange, name, what=what)
 
 
 def _expect_echo(ctx: Context, exchange: Exchange, name: str, *, what: str) -> None:
@@ -103,24 +108,23 @@ def name_length_bounds_accepted(ctx: Context) -> None:
     """
     shortest, longest = name_bounds(ctx)
     current = ctx.state().get("campaignName")
-    for char in SHORTEST:
-        name = char * shortest
-        if name not in (current, ctx.fixtures.taken_campaign_name):
-            _echo(ctx, name, what=f"a campaignName of {shortest} code point(s) ({char!r})")
-    for kind, filler in FILLERS.items():
-        name = _of_length(f"{unique_suffix(ctx)} ", filler, longest)
-        _echo(ctx, name, what=f"a campaignName of {longest} code points ({kind})")
-
     taken = ctx.fixtures.taken_campaign_name
+    sends = [_echoed(ctx, char * shortest,
+                   what=f"a campaignName of {shortest} code point(s) ({char!r})")
+             for char in SHORTEST if char * shortest not in (current, taken)]
+    sends += [_echoed(ctx, _of_length(f"{unique_suffix(ctx)} ", filler, longest),
+                    what=f"a campaignName of {longest} code points ({kind})")
+              for kind, filler in FILLERS.items()]
+    send_all(ctx, sends)
 
-    @ctx.given(campaign_names(contract=ctx.contract))
-    def generated(name: str) -> None:
+    def generated(name: str) -> Sent | None:
         suffix = unique_suffix(ctx)
         name = name[: longest - len(suffix) - 1] + "#" + suffix
-        if name != taken:
-            _echo(ctx, name, what=f"a valid campaignName of {len(name)} code points")
+        if name == taken:
+            return None
+        return _echoed(ctx, name, what=f"a valid campaignName of {len(name)} code points")
 
-    generated()
+    send_drawn(ctx, campaign_names(contract=ctx.contract), generated)
 
 
 
@@ -206,10 +210,10 @@ def own_name_is_not_conflict(ctx: Context) -> None:
     """
     current = ctx.state().get("campaignName")
     if isinstance(current, str) and current:
-        _echo(ctx, current, what="the campaign's own current campaignName")
+        send_one(ctx, _echoed(ctx, current, what="the campaign's own current campaignName"))
     name = fresh_name(ctx, "Own Name")
     for attempt in ("set", "re-sent", "re-sent again"):
-        _echo(ctx, name, what=f"campaignName {name!r} ({attempt})")
+        send_one(ctx, _echoed(ctx, name, what=f"campaignName {name!r} ({attempt})"))
 
 
 @check(
@@ -229,7 +233,7 @@ def foreign_name_is_not_conflict(ctx: Context) -> None:
     assert foreign is not None
     if foreign == ctx.fixtures.taken_campaign_name:
         ctx.not_exercised("foreign_campaign_name is also taken in this account")
-    _echo(ctx, foreign, what="the campaignName of another account's campaign")
+    send_one(ctx, _echoed(ctx, foreign, what="the campaignName of another account's campaign"))
 
 
 # ---------------------------------------------------------------- hostile-but-legal names
@@ -260,17 +264,16 @@ def name_hostile_strings_echoed(ctx: Context) -> None:
     generated mixes. Each must be 200 with campaignName exactly as sent
     (erratum campaign-name-control-characters).
     """
-    for kind, text in HOSTILE_TEXTS:
-        _echo(ctx, _suffixed(ctx, text), what=f"a campaignName of {kind}")
+    sends = [_echoed(ctx, _suffixed(ctx, text), what=f"a campaignName of {kind}")
+             for kind, text in HOSTILE_TEXTS]
     name = _suffixed(ctx, "".join(text for _, text in HOSTILE_TEXTS[:6:2]))
-    for form, raw in json_encodings(value={"campaignName": name}):
-        _echo(ctx, name, what=f"a campaignName of mixed scripts and emoji ({form})", raw=raw)
-
-    @ctx.given(hostile_names(max_size=name_bounds(ctx)[1] - 8))
-    def generated(text: str) -> None:
-        _echo(ctx, _suffixed(ctx, text), what="a campaignName of hostile-but-legal pieces")
-
-    generated()
+    sends += [_echoed(ctx, name, what=f"a campaignName of mixed scripts and emoji ({form})",
+                    raw=raw)
+              for form, raw in json_encodings(value={"campaignName": name})]
+    send_all(ctx, sends)
+    send_drawn(ctx, hostile_names(max_size=name_bounds(ctx)[1] - 8),
+               lambda text: _echoed(ctx, _suffixed(ctx, text),
+                                  what="a campaignName of hostile-but-legal pieces"))
 
 
 @check(
@@ -287,10 +290,14 @@ def name_control_characters_kept_or_refused(ctx: Context) -> None:
     tab, line feed, carriage return, escape, delete and next line (escaped
     as JSON requires): each answer is 400, or 200 echoing the name exactly.
     """
-    for kind, char in CONTROL_CHARACTERS:
-        name = _suffixed(ctx, f"Line{char}Break")
-        what = f"a campaignName holding {kind}"
-        exchange = ctx.patch({"campaignName": name})
-        ctx.expect_status(exchange, {200, 400}, sent=what)
-        if exchange.status == 200:
-            _expect_echo(ctx, exchange, name, what=what)
+    def kept_or_refused(name: str, what: str) -> Sent:
+        def judge(exchange: Exchange) -> None:
+            ctx.expect_status(exchange, {200, 400}, sent=what)
+            if exchange.status == 200:
+                _expect_echo(ctx, exchange, name, what=what)
+
+        return {"body": {"campaignName": name}}, judge
+
+    send_all(ctx, [kept_or_refused(_suffixed(ctx, f"Line{char}Break"),
+                                   f"a campaignName holding {kind}")
+                   for kind, char in CONTROL_CHARACTERS])

@@ -5,8 +5,17 @@ from __future__ import annotations
 from strategies import concurrent_calls
 
 from .._catalogue import MUST, Cite, check
+from .._client import Exchange
 from .._context import Context
-from ._probing import expect_unchanged, invalid_cases, refuse_all, refuse_generated
+from ._probing import (
+    Sent,
+    expect_unchanged,
+    invalid_cases,
+    refuse_all,
+    refuse_generated,
+    send_all,
+    send_drawn,
+)
 
 _CALLS = "/components/schemas/UpdateCampaignRequest/properties/concurrentCalls"
 POSITIVE = Cite(f"{_CALLS}/description", "Must be a positive integer.")
@@ -36,15 +45,19 @@ def out_of_range(ctx: Context) -> tuple[int, ...]:
     return tuple(n for n in dict.fromkeys(edges) if not low <= n <= high)
 
 
-def _echo(ctx: Context, value: int) -> None:
-    body = ctx.expect_ok(ctx.patch({"concurrentCalls": value}), sent=f"concurrentCalls {value}")
-    if body.get("concurrentCalls") != value:
-        ctx.fail(
-            f"concurrentCalls {body.get('concurrentCalls')!r}",
-            expected=f"concurrentCalls {value}",
-            exchange=ctx.client.exchanges[-1],
-            title=f"concurrentCalls {value} accepted, but the response shows another value",
-        )
+def _echoed(ctx: Context, value: int) -> Sent:
+    """concurrentCalls `value`, to be answered 200 showing that value."""
+    def judge(exchange: Exchange) -> None:
+        body = ctx.expect_ok(exchange, sent=f"concurrentCalls {value}")
+        if body.get("concurrentCalls") != value:
+            ctx.fail(
+                f"concurrentCalls {body.get('concurrentCalls')!r}",
+                expected=f"concurrentCalls {value}",
+                exchange=exchange,
+                title=f"concurrentCalls {value} accepted, but the response shows another value",
+            )
+
+    return {"body": {"concurrentCalls": value}}, judge
 
 
 @check(
@@ -59,15 +72,10 @@ def concurrent_calls_bounds_accepted(ctx: Context) -> None:
     Sends 1, 2147483647 (the int32 maximum) and their neighbours inside the
     range, then generated values; each answer must carry the value sent.
     """
-    for value in in_range(ctx):
-        _echo(ctx, value)
+    send_all(ctx, [_echoed(ctx, value) for value in in_range(ctx)])
     last = ctx.state().get("concurrentCalls")
-
-    @ctx.given(concurrent_calls(contract=ctx.contract).filter(lambda n: n != last))
-    def generated(value: int) -> None:
-        _echo(ctx, value)
-
-    generated()
+    send_drawn(ctx, concurrent_calls(contract=ctx.contract).filter(lambda n: n != last),
+               lambda value: _echoed(ctx, value))
 
 
 

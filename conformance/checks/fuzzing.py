@@ -18,6 +18,7 @@ from .._client import Exchange
 from .._context import Context
 from .._restore import restore_body
 from .._spec import OPERATION_ID, Spec
+from ._probing import Sent, send_drawn
 
 OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
 # Generated schedules nearer than this are not sent: no campaign may dial
@@ -154,38 +155,40 @@ def too_soon(body: Any, now: datetime) -> bool:
     return (now - timedelta(days=2)).date() <= when <= (now + LEAD).date()
 
 
-def send_case(ctx: Context, case: Any) -> tuple[bytes | None, Exchange]:
-    """Send one generated case through the suite's client; returns the bytes sent."""
+def call_for_case(ctx: Context, case: Any) -> tuple[bytes | None, dict[str, Any]]:
+    """The bytes one generated case sends, and `Context.patch`'s arguments for it;
+    raises Skipped for a case the suite does not send."""
     from schemathesis.core import NOT_SET
 
     elsewhere = negated_elsewhere(case)
     if elsewhere:
         raise Skipped(f"negated outside the body ({', '.join(elsewhere)})")
     if case.body is NOT_SET:
-        return None, ctx.patch()
+        return None, {}
     if too_soon(case.body, ctx.now()):
         raise Skipped("a schedule less than a year ahead")
     raw = case.body if isinstance(case.body, bytes) else encode(case.body)
-    media = case.media_type or "application/json"
-    return raw, ctx.patch(raw=raw, content_type=media)
+    return raw, {"raw": raw, "content_type": case.media_type or "application/json"}
 
 
 def fuzz(ctx: Context, mode: str, judge: Any) -> None:
-    """Draw ``fuzz_examples`` cases, send each, and judge it; restore the campaign after."""
+    """Draw ``fuzz_examples`` cases, send each, and judge it; restore the campaign after.
+
+    Each answer is judged on its own, so without shrinking (the quick profile)
+    the cases are drawn first and sent a batch at a time (`send_drawn`).
+    """
     before = ctx.state()
-    sent: list[int] = []
 
-    @ctx.given(cases(ctx, mode), max_examples=ctx.profile.fuzz_examples)
-    def generated(case: Any) -> None:
+    def make(case: Any) -> Sent | None:
         try:
-            raw, exchange = send_case(ctx, case)
+            raw, call = call_for_case(ctx, case)
         except Skipped:
-            return
-        sent.append(exchange.number)
-        judge(raw, exchange)
+            return None
+        return call, lambda exchange: judge(raw, exchange)
 
+    sent = 0
     try:
-        generated()
+        sent = send_drawn(ctx, cases(ctx, mode), make, max_examples=ctx.profile.fuzz_examples)
     finally:
         restore = restore_body(before, contract=ctx.contract, now=ctx.now())
         if restore:

@@ -19,24 +19,21 @@ from typing import Any
 
 from .._catalogue import MUST, CheckFailure, check
 from .._client import Exchange
-from .._context import Context
+from .._context import Context, parallel_width
 from .._contract import load_contract
 from .._model import BehaviourModel, ModelRequest, State
 from ._probing import unique_suffix
 from .sequences import PARTIAL, RETURNS_UPDATED, History, Step, model_for
 
-MAX_PARALLEL = 8
-LOOPBACK_PARALLEL = 3
 ROUNDS = {"quick": 3, "deep": 25}
 
 
 def parallelism(ctx: Context) -> int:
     """How many requests may go out at once; not exercised when none may."""
-    configured = ctx.target.limits.concurrency
-    if configured is None and not ctx.target.is_loopback:
+    if ctx.target.limits.concurrency is None and not ctx.target.is_loopback:
         ctx.not_exercised("concurrent requests are opt-in off loopback: "
                           "--concurrency N or [limits] concurrency = N")
-    wanted = min(configured or LOOPBACK_PARALLEL, MAX_PARALLEL)
+    wanted = parallel_width(ctx.target)
     if wanted < 2:
         ctx.not_exercised(f"--concurrency {wanted} sends nothing in parallel")
     return wanted

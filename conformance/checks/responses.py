@@ -18,6 +18,7 @@ from .._catalogue import MUST, SHOULD, Cite, check
 from .._client import Exchange
 from .._context import Context
 from .._spec import Problem
+from ._probing import send_each
 
 OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
 ERROR_EXAMPLE = f"{OPERATION}/responses/400/content/application~1json/examples/default/value"
@@ -96,11 +97,16 @@ def _send_probe_set(ctx: Context) -> None:
 
 
 def judged(ctx: Context, *, hostile: bool = False) -> list[Exchange]:
-    """The run's answered PATCH exchanges (hostile ones only when asked)."""
+    """The run's answered PATCH exchanges (hostile ones only when asked).
+
+    A batched refusal sent again alone (Exchange.superseded) is judged by its
+    second answer, not this one.
+    """
     return [
         e
         for e in ctx.client.exchanges
         if e.method == "PATCH"
+        and not e.superseded
         and e.error is None
         and e.status is not None
         and (hostile or not e.hostile)
@@ -495,15 +501,7 @@ def validation_errors_name_fields(ctx: Context) -> None:
     Sends one bad field at a time (each documented field once); each 400
     must carry validationErrors, an object with a key naming the field.
     """
-    pool: list[tuple[Exchange, str]] = []
-    for field, body in _single_field_probes(ctx):
-        exchange = _send(ctx, body)
-        if exchange.status == 400:
-            pool.append((exchange, field))
-    fields = dict((e.number, f) for e, f in pool)
-
-    def verdict(e: Exchange) -> str | None:
-        field = fields[e.number]
+    def verdict(e: Exchange, field: str) -> str | None:
         errors = (error_body(e) or {}).get("validationErrors")
         if not isinstance(errors, dict):
             return f"400 for a bad {field} without a validationErrors object"
@@ -511,10 +509,18 @@ def validation_errors_name_fields(ctx: Context) -> None:
             return f"400 for a bad {field}: validationErrors keys {sorted(map(str, errors))}"
         return None
 
-    offending = [(e, what) for e, _ in pool if (what := verdict(e)) is not None]
-    report(ctx, offending, total=len(pool),
-           expected="validationErrors with a key naming the bad field",
-           title="validationErrors does not name the bad field")
+    expected = "validationErrors with a key naming the bad field"
+    title = "validationErrors does not name the bad field"
+    probes = list(_single_field_probes(ctx))
+
+    def judge(index: int, exchange: Exchange) -> None:
+        if exchange.status == 400 and (what := verdict(exchange, probes[index][0])):
+            ctx.fail(what, expected=expected, exchange=exchange, title=title)
+
+    answers = send_each(ctx, [{"body": body} for _, body in probes], judge,
+                        unanswered_fails=False)
+    if not any(e.status == 400 for e in answers):
+        ctx.not_exercised("no 400 to judge")
 
 
 NULL_PROBES: tuple[dict[str, Any], ...] = (
@@ -550,19 +556,23 @@ def no_server_errors(ctx: Context) -> None:
     """
     from strategies._hostile import hostile_payload_list
 
-    for body in NULL_PROBES:
-        _send(ctx, body)
-    for _, payload in hostile_payload_list():
-        _send(ctx, raw=payload.content, content_type=payload.content_type, hostile=True)
-    judge_each(
-        ctx,
-        lambda e: None if e.status is None or e.status < 500 else (
-            f"answered {e.status}" + (" to a hostile payload" if e.hostile else "")
-        ),
-        expected="a status below 500 (a 4xx for what cannot be served)",
-        title="the target answered with a server error",
-        hostile=True,
-    )
+    def server_error(e: Exchange) -> str | None:
+        if e.status is None or e.status < 500:
+            return None
+        return f"answered {e.status}" + (" to a hostile payload" if e.hostile else "")
+
+    expected = "a status below 500 (a 4xx for what cannot be served)"
+    title = "the target answered with a server error"
+
+    def judge(_: int, exchange: Exchange) -> None:
+        if (what := server_error(exchange)) is not None:
+            ctx.fail(what, expected=expected, exchange=exchange, title=title)
+
+    calls = [{"body": body} for body in NULL_PROBES] + [
+        {"raw": payload.content, "content_type": payload.content_type, "hostile": True}
+        for _, payload in hostile_payload_list()]
+    send_each(ctx, calls, judge, unanswered_fails=False)
+    judge_each(ctx, server_error, expected=expected, title=title, hostile=True)
 
 
 @check(
@@ -581,7 +591,7 @@ def every_request_answered(ctx: Context) -> None:
     """
     probe(ctx)
     _send(ctx, {"campaignName": "é中😀" * 43})
-    pool = list(ctx.client.exchanges)
+    pool = [e for e in ctx.client.exchanges if not e.superseded]
     offending = [(e, e.error) for e in pool if e.error is not None]
     report(ctx, offending, total=len(pool),
            expected="an HTTP response within the timeout",

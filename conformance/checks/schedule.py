@@ -12,7 +12,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from strategies import (
-    InvalidBody,
     Schedule,
     invalid_bodies,
     past_schedules,
@@ -24,7 +23,20 @@ from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
 from .._model import parse_instant
-from ._probing import changed_fields, day_end, day_start, expect_unchanged
+from ._probing import (
+    Sent,
+    changed_fields,
+    day_end,
+    day_start,
+    expect_unchanged,
+    moves,
+    refuse_all,
+    refuse_drawn,
+    refuse_generated,
+    send_all,
+    send_drawn,
+    send_one,
+)
 
 REQUEST = "/components/schemas/UpdateCampaignRequest/properties"
 RESPONSE = "/components/schemas/CampaignResponse/properties"
@@ -135,8 +147,7 @@ def expect_scheduled(ctx: Context, exchange: Exchange, *, sent: str) -> dict[str
 def rejected_unchanged(ctx: Context, cases: list[tuple[str, dict[str, Any]]]) -> None:
     """Each body is refused with 400, and the campaign is as it was afterwards."""
     before = ctx.state()
-    for what, body in cases:
-        ctx.expect_rejected(ctx.patch(body), {400}, sent=what)
+    refuse_all(ctx, cases, {400})
     expect_unchanged(ctx, before, what="the refused schedules")
 
 
@@ -150,12 +161,7 @@ def rejected_generated(ctx: Context, rule: str) -> None:
         rules=[rule],
         contract=ctx.contract,
     )
-
-    @ctx.given(bodies)
-    def generated(case: InvalidBody) -> None:
-        ctx.expect_rejected(ctx.patch(case.body), case.statuses, sent=case.reason)
-
-    generated()
+    refuse_generated(ctx, bodies)
     expect_unchanged(ctx, before, what=f"bodies breaking {rule}")
 
 
@@ -190,9 +196,14 @@ def future_schedule_accepted(ctx: Context) -> None:
     generated()
 
 
-def expect_instant(ctx: Context, what: str, schedule: Schedule) -> None:
+def instant_sent(ctx: Context, what: str, schedule: Schedule) -> Sent:
+    """The schedule to send; its answer must show the instant it denotes."""
+    return ({"body": schedule_body(schedule)},
+            lambda exchange: expect_instant(ctx, what, schedule, exchange))
+
+
+def expect_instant(ctx: Context, what: str, schedule: Schedule, exchange: Exchange) -> None:
     sent = f"a schedule {schedule.date} {schedule.time} {schedule.zone} ({what})"
-    exchange = ctx.patch(schedule_body(schedule))
     body = expect_scheduled(ctx, exchange, sent=sent)
     instant = parse_instant(body.get("scheduledDate"))
     readings = " or ".join(show(i) for i in sorted(schedule.instants))
@@ -228,14 +239,9 @@ def schedule_instant_matches_timezone(ctx: Context) -> None:
     scheduledDate, read as a date-time with offset, must equal the instant
     computed with zoneinfo (either reading in a DST gap or overlap).
     """
-    for what, schedule in fixed_schedules(ctx):
-        expect_instant(ctx, what, schedule)
-
-    @ctx.given(schedules(after=day_end(ctx) + LEAD))
-    def generated(schedule: Schedule) -> None:
-        expect_instant(ctx, "generated", schedule)
-
-    generated()
+    send_all(ctx, [instant_sent(ctx, what, schedule) for what, schedule in fixed_schedules(ctx)])
+    send_drawn(ctx, schedules(after=day_end(ctx) + LEAD),
+               lambda schedule: instant_sent(ctx, "generated", schedule))
 
 
 @check(
@@ -286,13 +292,9 @@ def past_schedule_rejected(ctx: Context) -> None:
     ]
     rejected_unchanged(ctx, cases)
     before = ctx.state()
-
-    @ctx.given(past_schedules(now=day_start(ctx), margin=ctx.margin()))
-    def generated(schedule: Schedule) -> None:
-        sent = f"a past schedule {schedule.date} {schedule.time} {schedule.zone}"
-        ctx.expect_rejected(ctx.patch(schedule_body(schedule)), {400}, sent=sent)
-
-    generated()
+    refuse_drawn(ctx, past_schedules(now=day_start(ctx), margin=ctx.margin()),
+                 lambda s: (f"a past schedule {s.date} {s.time} {s.zone}",
+                            {"body": schedule_body(s)}, {400}))
     expect_unchanged(ctx, before, what="past schedules")
 
 
@@ -537,6 +539,28 @@ MALFORMED_IGNORED: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 
 
+def unmoved(ctx: Context, before: dict[str, Any], body: dict[str, Any], *, sent: str) -> Sent:
+    """`body`, to be answered 200 with the schedule as `before` shows it."""
+    def judge(exchange: Exchange) -> None:
+        after = ctx.expect_ok(exchange, sent=sent)
+        shown = ctx.contract.governs(ctx.contract.schedule_flag)
+        moved = [k for k in changed_fields(before, after) if k in shown]
+        if moved:
+            ctx.fail(
+                moves(before, after, moved),
+                expected="the schedule exactly as before",
+                exchange=exchange,
+                title=f"{sent} changed the schedule ({', '.join(moved)})",
+            )
+
+    return {"body": body}, judge
+
+
+def typed_or_ignored(ctx: Context, body: dict[str, Any], *, sent: str) -> Sent:
+    """`body`, to be answered 200 (ignored) or 400 (still typed)."""
+    return {"body": body}, lambda exchange: ctx.expect_status(exchange, {200, 400}, sent=sent)
+
+
 @check(
     id="schedule_fields_ignored_without_flag",
     level=MUST,
@@ -563,20 +587,13 @@ def schedule_fields_ignored_without_flag(ctx: Context) -> None:
         if flag_state == "unscheduled":
             variants.append(("with isScheduled false", {"isScheduled": False, **fields}))
         for how, body in variants:
-            sent = f"a future schedule {how} to a {flag_state} campaign"
-            after = ctx.expect_ok(ctx.patch(body), sent=sent)
-            shown = ctx.contract.governs(ctx.contract.schedule_flag)
-            moved = [k for k in changed_fields(before, after) if k in shown]
-            if moved:
-                ctx.fail(
-                    "; ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in moved),
-                    expected="the schedule exactly as before",
-                    title=f"{sent} changed the schedule ({', '.join(moved)})",
-                )
-        # isScheduled false clears a schedule: sent to the unscheduled campaign only.
+            send_one(ctx, unmoved(ctx, before, body,
+                                  sent=f"a future schedule {how} to a {flag_state} campaign"))
+        # isScheduled false clears a schedule: sent to the unscheduled campaign only. Each
+        # answer is judged on its own (whether they moved anything is judged after).
         prefixes = ({},) if flag_state == "scheduled" else ({}, {"isScheduled": False})
-        for what, malformed in MALFORMED_IGNORED:
-            for prefix in prefixes:
-                sent = f"{what} {'with isScheduled false' if prefix else 'without isScheduled'}"
-                ctx.expect_status(ctx.patch({**prefix, **malformed}), {200, 400}, sent=sent)
+        sends = [typed_or_ignored(ctx, {**prefix, **malformed}, sent=f"{what} " + (
+                      "with isScheduled false" if prefix else "without isScheduled"))
+                  for what, malformed in MALFORMED_IGNORED for prefix in prefixes]
+        send_all(ctx, sends)
         expect_unchanged(ctx, before, what="schedule fields sent without isScheduled true")

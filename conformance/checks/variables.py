@@ -10,13 +10,18 @@ from hypothesis import strategies as st
 from strategies import dynamic_variables
 
 from .._catalogue import MUST, Cite, MissingFixture, check
+from .._client import Exchange
 from .._context import Context
 from ._probing import (
+    Sent,
     changed_fields,
     expect_unchanged,
     invalid_cases,
+    moves,
     refuse_all,
     refuse_generated,
+    send_all,
+    send_drawn,
     visible_change,
 )
 
@@ -83,31 +88,30 @@ def dynamic_variables_accepted(ctx: Context) -> None:
             )
         names = tuple(DOCUMENT_EXAMPLE)
 
-    def accepted(variables: dict[str, Any], what: str) -> None:
-        exchange = ctx.patch({"dynamicVariables": variables})
-        after = ctx.expect_ok(exchange, sent=f"dynamicVariables with {what}")
-        moved = changed_fields(before, after)
-        if moved:
-            ctx.fail(
-                "; ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in moved),
-                expected="only dynamicVariables changes; the fields shown stay as they were",
-                exchange=exchange,
-                title=f"setting dynamicVariables changed {', '.join(moved)}",
-            )
+    def accepted(variables: dict[str, Any], what: str) -> Sent:
+        def judge(exchange: Exchange) -> None:
+            after = ctx.expect_ok(exchange, sent=f"dynamicVariables with {what}")
+            moved = changed_fields(before, after)
+            if moved:
+                ctx.fail(
+                    moves(before, after, moved),
+                    expected="only dynamicVariables changes; the fields shown stay as they were",
+                    exchange=exchange,
+                    title=f"setting dynamicVariables changed {', '.join(moved)}",
+                )
 
-    accepted({}, "no variables (empty object)")
-    for index, (what, value) in enumerate(TYPED_VALUES):
-        accepted({names[index % len(names)]: value}, f"{what} as a value")
-    accepted({name: f"value of {name}" for name in names}, "every variable name")
+        return {"body": {"dynamicVariables": variables}}, judge
 
+    # None of these changes a field the response shows: each is judged on its own.
+    send_all(ctx, [
+        accepted({}, "no variables (empty object)"),
+        *(accepted({names[index % len(names)]: value}, f"{what} as a value")
+          for index, (what, value) in enumerate(TYPED_VALUES)),
+        accepted({name: f"value of {name}" for name in names}, "every variable name"),
+    ])
     maps = dynamic_variables().map(lambda drawn: dict(zip(names, drawn.values(), strict=False)))
-
-    @ctx.given(maps.filter(bool) | st.just({}))
-    def generated(variables: dict[str, Any]) -> None:
-        accepted(variables, f"generated values {variables!r}"[:200])
-
-    generated()
-
+    send_drawn(ctx, maps.filter(bool) | st.just({}),
+               lambda variables: accepted(variables, f"generated values {variables!r}"[:200]))
 
 
 @check(

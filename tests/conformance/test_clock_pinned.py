@@ -12,6 +12,7 @@ no correct server may fail a time-dependent check at any pin.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -74,12 +75,17 @@ CONFORMANT = {"reference": Rules} | {
 
 
 class InProcess(httpx.BaseTransport):
-    """A synchronous httpx transport over an ASGI app (no socket, no thread)."""
+    """A synchronous httpx transport over an ASGI app (no socket, no thread).
+
+    Requests sent at once (a batch of refusals) are answered one after another:
+    the event loop is not shared between threads.
+    """
 
     def __init__(self, app: Any, *, dated: bool = True) -> None:
         self._asgi = httpx.ASGITransport(app=app)
         self._loop = asyncio.new_event_loop()
         self._dated = dated
+        self._one_at_a_time = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         async def answer() -> httpx.Response:
@@ -91,7 +97,8 @@ class InProcess(httpx.BaseTransport):
             return httpx.Response(response.status_code, headers=headers,
                                   stream=httpx.ByteStream(body))
 
-        return self._loop.run_until_complete(answer())
+        with self._one_at_a_time:
+            return self._loop.run_until_complete(answer())
 
     def close(self) -> None:
         """Each check's client closes its transport; the server outlives them."""

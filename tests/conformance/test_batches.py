@@ -1,0 +1,161 @@
+"""Independent requests sent at once: judged in order, confirmed alone, never
+held against a target for being sent together (checks/_probing.send_each)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance._catalogue import CheckFailure, load_catalogue
+from conformance._client import Client
+from conformance._context import PROFILES, Context
+from conformance._har import har_document
+from conformance._spec import load_spec
+from conformance._target import Fixtures, Limits, Secret, Target
+from conformance.checks._probing import refuse_each, refuse_generated, send_each
+from conformance.checks.responses import judged
+from strategies import invalid_bodies
+
+KEY = "batch-key-0123456789"
+CATALOGUE = load_catalogue()
+ERROR = b'{"error": "Bad Request", "message": "no"}'
+
+
+def context(transport: httpx.BaseTransport, *, concurrency: int | None = None) -> Context:
+    fixtures = Fixtures(campaign_id="camp_1", taken_campaign_name="Taken",
+                        agent_ids=("agent_one",), phone_numbers=("+14155550100",))
+    target = Target(base_url="http://127.0.0.1:9", fixtures=fixtures, api_key=Secret(KEY),
+                    limits=Limits(concurrency=concurrency))
+    client = Client(target, transport=transport)
+    return Context(target=target, client=client, spec=load_spec(), profile=PROFILES["quick"],
+                   seed=7, level="full", check=CATALOGUE["phone_pattern_enforced"])
+
+
+class Server(httpx.BaseTransport):
+    """Answers each body with `answer(body, times seen before)`; counts requests in flight."""
+
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+        self.seen: Counter[str] = Counter()
+        self.order: list[str] = []
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.lock = threading.Lock()
+        self.together = threading.Barrier(2)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read().decode()
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            before = self.seen[body]
+            self.seen[body] += 1
+            self.order.append(body)
+        try:
+            status = self.answer(body, before)
+            if status is None:
+                raise httpx.ReadTimeout("no answer", request=request)
+            return httpx.Response(status, headers={"content-type": "application/json"},
+                                  stream=httpx.ByteStream(b"{}" if status == 200 else ERROR))
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+
+def probes(n: int) -> list[tuple[str, dict[str, Any], set[int]]]:
+    return [(f"probe {i}", {"body": {"n": i}}, {400}) for i in range(n)]
+
+
+def test_refusals_go_out_a_batch_at_a_time_recorded_in_the_order_given() -> None:
+    server = Server(lambda body, before: 400)
+    ctx = context(server, concurrency=3)
+    assert refuse_each(ctx, probes(7)) == 7
+    assert [e.request_text() for e in ctx.client.exchanges] == [
+        json.dumps({"n": i}) for i in range(7)]
+    assert [e.number for e in ctx.client.exchanges] == list(range(1, 8))
+    assert [e.batch for e in ctx.client.exchanges] == [3, 3, 3, 3, 3, 3, 0]
+    assert server.most_in_flight <= 3
+    entries = har_document(ctx.client.exchanges, redact=ctx.client.redact,
+                           redact_bytes=ctx.client.redact.bytes,
+                           started=ctx.clock.now())["log"]["entries"]
+    assert [entry.get("_batch") for entry in entries] == [3, 3, 3, 3, 3, 3, None]
+
+
+def test_one_at_a_time_without_concurrency() -> None:
+    ctx = context(Server(lambda body, before: 400), concurrency=1)
+    refuse_each(ctx, probes(4))
+    assert [e.batch for e in ctx.client.exchanges] == [0, 0, 0, 0]
+
+
+def test_an_answer_that_fails_only_in_a_batch_is_sent_again_alone() -> None:
+    # The first answer to each body is a 500, every later one the refusal.
+    server = Server(lambda body, before: 500 if before == 0 else 400)
+    ctx = context(server, concurrency=3)
+    refuse_each(ctx, probes(3))
+    batched = [e for e in ctx.client.exchanges if e.batch == 3]
+    alone = [e for e in ctx.client.exchanges if e.batch == 0]
+    assert [e.status for e in batched] == [500, 500, 500]
+    assert all(e.superseded for e in batched)
+    assert [e.status for e in alone] == [400, 400, 400]
+    # The run-wide response checks judge the answers that stand, not the set-aside ones.
+    assert {e.status for e in judged(ctx)} == {400}
+
+
+def test_the_same_answer_to_a_request_sent_alone_fails_the_check() -> None:
+    server = Server(lambda body, before: 500 if before == 0 else 400)
+    ctx = context(server, concurrency=1)
+    with pytest.raises(CheckFailure, match="answered 500"):
+        refuse_each(ctx, probes(3))
+
+
+def test_a_fault_fails_with_the_exchange_sent_alone() -> None:
+    server = Server(lambda body, before: 200 if body == json.dumps({"n": 1}) else 400)
+    ctx = context(server, concurrency=3)
+    with pytest.raises(CheckFailure) as failure:
+        refuse_each(ctx, probes(6))
+    evidence = failure.value.exchange
+    assert evidence is not None and evidence.batch == 0 and evidence.status == 200
+    assert evidence.request_text() == json.dumps({"n": 1})
+    # Judged in order: the failure stops the run of probes, as one at a time would.
+    assert server.seen[json.dumps({"n": 4})] == 0
+    assert ctx.client.exchanges[1].superseded
+
+
+def test_no_answer_in_a_batch_turns_the_rest_of_the_run_to_one_at_a_time() -> None:
+    server = Server(lambda body, before: None if (body, before) == ('{"n": 1}', 0) else 400)
+    ctx = context(server, concurrency=3)
+    assert ctx.batch_width() == 3
+    refuse_each(ctx, probes(6))
+    assert ctx.client.one_at_a_time is not None and "no answer" in ctx.client.one_at_a_time
+    assert ctx.batch_width() == 1
+    assert [e.batch for e in ctx.client.exchanges[-3:]] == [0, 0, 0]
+
+
+def test_an_unanswered_request_is_left_to_every_request_answered_when_asked() -> None:
+    server = Server(lambda body, before: None if body == '{"n": 0}' else 400)
+    ctx = context(server, concurrency=1)
+    answers = send_each(ctx, [{"body": {"n": i}} for i in range(2)],
+                        lambda index, exchange: None, unanswered_fails=False)
+    assert [e.error is not None for e in answers] == [True, False]
+    with pytest.raises(CheckFailure, match="did not answer"):
+        send_each(ctx, [{"body": {"n": 0}}], lambda index, exchange: None)
+
+
+def test_generated_refusals_are_the_same_requests_batched_or_not() -> None:
+    sent = []
+    for concurrency in (1, 3):
+        ctx = context(Server(lambda body, before: 400), concurrency=concurrency)
+        refuse_generated(ctx, invalid_bodies(agent_ids=ctx.fixtures.agent_ids,
+                                             phone_numbers=ctx.fixtures.phone_numbers,
+                                             now=ctx.clock.now(), contract=ctx.contract,
+                                             rules={"phone_pattern_enforced"}))
+        sent.append([(e.request_text(), e.batch > 1) for e in ctx.client.exchanges])
+    one_at_a_time, batched = sent
+    assert [text for text, _ in one_at_a_time] == [text for text, _ in batched]
+    assert len(batched) > 1 and not any(together for _, together in one_at_a_time)
+    assert any(together for _, together in batched)
