@@ -258,6 +258,7 @@ class Client:
         self._local = threading.local()  # per thread: the gate of a parallel send
         self._started = time.monotonic()
         self._last_sent = 0.0
+        self._allowance = 1.0  # requests the rate limit lets go at once now (_before_send)
         verify: Any = True
         if target.insecure:
             verify = False
@@ -293,11 +294,22 @@ class Client:
         rate = limits.rate_limit
         if rate is None and not self.target.is_loopback:
             rate = 10.0
+        now = time.monotonic()
         if rate:
-            wait = self._last_sent + 1.0 / rate - time.monotonic()
-            if wait > 0:
+            # A token bucket: `rate` requests a second on average. Sent alone, a
+            # request leaves 1/rate s after the one before; the requests of a
+            # parallel send (up to Target.parallel, what --concurrency allows at
+            # once) may leave together on what the bucket has saved.
+            together = getattr(self._local, "gate", None) is not None
+            self._allowance = min(float(self.target.parallel if together else 1),
+                                  self._allowance + (now - self._last_sent) * rate)
+            if self._allowance < 1.0 - 1e-9:  # not a rounding error's worth short
+                wait = (1.0 - self._allowance) / rate
                 time.sleep(wait)
-        self._last_sent = time.monotonic()
+                now += wait
+                self._allowance = 1.0
+            self._allowance -= 1.0
+        self._last_sent = now
 
     # -- requests -------------------------------------------------------
     def url_for(self, campaign_id: str) -> tuple[str, str]:

@@ -28,11 +28,6 @@ class Profile:
     fuzz_examples: int
 
 
-# Requests that may go out at once (Context.batch_width): the concurrency checks'
-# and independent refusals'.
-MAX_PARALLEL = 8
-LOOPBACK_PARALLEL = 3
-
 # The quick profile's generated examples are few on purpose: each check sends its
 # decisive fixed cases first, and with a single generated example per check every
 # mutant of the reference is still killed by its checks (bench/timing.md). The
@@ -41,17 +36,6 @@ PROFILES = {
     "quick": Profile("quick", max_examples=4, shrink=False, fuzz_examples=12),
     "deep": Profile("deep", max_examples=120, shrink=True, fuzz_examples=400),
 }
-
-
-def parallel_width(target: Target) -> int:
-    """How many requests may go out at once: ``--concurrency N`` (``[limits]
-    concurrency``), at most MAX_PARALLEL; without it LOOPBACK_PARALLEL against
-    a loopback target, and one at a time anywhere else (parallel requests to a
-    shared server are opt-in)."""
-    configured = target.limits.concurrency
-    if configured is None:
-        return LOOPBACK_PARALLEL if target.is_loopback else 1
-    return max(1, min(configured, MAX_PARALLEL))
 
 
 def describe_statuses(statuses: Collection[int]) -> str:
@@ -129,12 +113,12 @@ class Context:
         return exchange
 
     def batch_width(self) -> int:
-        """How many independent requests may go out at once (`parallel_width`),
+        """How many independent requests may go out at once (`Target.parallel`),
         or 1 once a request sent beside others got no answer: the target may
         serve one connection at a time, and the rest of the run waits for none."""
         if self.client.one_at_a_time is not None:
             return 1
-        return parallel_width(self.target)
+        return self.target.parallel
 
     def patch_batch(self, calls: list[dict[str, Any]]) -> list[Exchange]:
         """PATCH the campaign once per call (`patch`'s keyword arguments), all at once.

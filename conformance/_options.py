@@ -75,7 +75,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("check", "run only this check (repeatable)", metavar="ID", repeat=True),
     Option("timeout", "seconds to wait for each response (default 10)", type=float,
            metavar="N", limit=True, group="safety"),
-    Option("rate_limit", "requests per second (default: unlimited on loopback, 10 elsewhere)",
+    Option("rate_limit", "requests per second on average, a batch of up to --concurrency "
+           "leaving together (default: unlimited on loopback, 10 elsewhere)",
            type=float, metavar="N", limit=True, group="safety"),
     Option("max_requests", "request budget of the whole run", type=int, metavar="N",
            limit=True, group="safety"),

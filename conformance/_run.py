@@ -17,7 +17,7 @@ from . import __version__
 from ._catalogue import Check, CheckFailure
 from ._client import Client, Exchange, Redactor
 from ._clock import TargetClock
-from ._context import Context, Profile, parallel_width
+from ._context import Context, Profile
 from ._events import Outcome, Restore, Result, StopReason
 from ._operation import UPDATE_CAMPAIGN, Operation
 from ._restore import restore_body
@@ -85,7 +85,7 @@ class Run:
     @property
     def parallel(self) -> int:
         """How many independent requests the run may send at once."""
-        return parallel_width(self.target)
+        return self.target.parallel
 
     def exchanges_of(self, check_id: str) -> list[Exchange]:
         return [e for e in self.client.exchanges if e.check_id == check_id]

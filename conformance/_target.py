@@ -68,6 +68,12 @@ class Secret(str):
         return "'[redacted]'"
 
 
+# Requests that may go out at once (Target.parallel): the concurrency checks' and
+# independent refusals'.
+MAX_PARALLEL = 8
+LOOPBACK_PARALLEL = 3
+
+
 @dataclass(frozen=True)
 class Target:
     base_url: str
@@ -84,6 +90,17 @@ class Target:
     def is_loopback(self) -> bool:
         host = (urlsplit(self.base_url).hostname or "").lower()
         return host in {"localhost", "::1"} or host.startswith("127.")
+
+    @property
+    def parallel(self) -> int:
+        """How many requests may go out at once: ``--concurrency N`` (``[limits]
+        concurrency``), at most MAX_PARALLEL; without it LOOPBACK_PARALLEL against
+        a loopback target, and one at a time anywhere else (parallel requests to
+        a shared server are opt-in)."""
+        configured = self.limits.concurrency
+        if configured is None:
+            return LOOPBACK_PARALLEL if self.is_loopback else 1
+        return max(1, min(configured, MAX_PARALLEL))
 
     def with_base_url(self, base_url: str) -> Target:
         return replace(self, base_url=check_base_url(base_url, "--base-url"))

@@ -19,7 +19,7 @@ from typing import Any
 
 from .._catalogue import MUST, CheckFailure, check
 from .._client import Exchange
-from .._context import Context, parallel_width
+from .._context import Context
 from .._contract import load_contract
 from .._model import BehaviourModel, ModelRequest, State
 from ._probing import unique_suffix
@@ -33,7 +33,7 @@ def parallelism(ctx: Context) -> int:
     if ctx.target.limits.concurrency is None and not ctx.target.is_loopback:
         ctx.not_exercised("concurrent requests are opt-in off loopback: "
                           "--concurrency N or [limits] concurrency = N")
-    wanted = parallel_width(ctx.target)
+    wanted = ctx.target.parallel
     if wanted < 2:
         ctx.not_exercised(f"--concurrency {wanted} sends nothing in parallel")
     return wanted

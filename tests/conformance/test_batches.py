@@ -159,3 +159,44 @@ def test_generated_refusals_are_the_same_requests_batched_or_not() -> None:
     assert [text for text, _ in one_at_a_time] == [text for text, _ in batched]
     assert len(batched) > 1 and not any(together for _, together in one_at_a_time)
     assert any(together for _, together in batched)
+
+
+class RecordedClock:
+    """The client's `time`: moves only when the client sleeps or the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_the_rate_limit_holds_on_average_and_a_batch_leaves_on_what_it_saved(monkeypatch):
+    clock = RecordedClock()
+    monkeypatch.setattr("conformance._client.time", clock)
+    fixtures = Fixtures(campaign_id="camp_1", taken_campaign_name="Taken",
+                        agent_ids=("agent_one",), phone_numbers=("+14155550100",))
+    target = Target(base_url="https://staging.example.com", fixtures=fixtures,
+                    api_key=Secret(KEY), limits=Limits(rate_limit=10.0, concurrency=3))
+    client = Client(target, transport=Server(lambda body, before: 400))
+    three = [{"campaign_id": "camp_1", "body": {"n": n}} for n in range(3)]
+
+    client.send("PATCH", "camp_1", body={})
+    client.send("PATCH", "camp_1", body={})  # alone: 1/rate after the one before
+    assert clock.sleeps == pytest.approx([0.1])
+    client.send_parallel(three)  # nothing saved: spaced like requests sent alone
+    assert clock.sleeps == pytest.approx([0.1] * 4)
+    clock.now += 0.3  # three requests' worth saved
+    client.send_parallel(three)  # leave together
+    assert clock.sleeps == pytest.approx([0.1] * 4)
+    clock.now += 5.0  # saving stops at what --concurrency allows at once
+    client.send_parallel(three)
+    client.send("PATCH", "camp_1", body={})
+    assert clock.sleeps == pytest.approx([0.1] * 5)
+    client.close()
+    assert client.stats.sent == 12

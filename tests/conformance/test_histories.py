@@ -12,10 +12,18 @@ from suiterun import SuiteRunner
 
 from conformance._catalogue import CheckFailure, NotExercised, load_catalogue
 from conformance._client import REDACTED, BudgetExhausted, Client
-from conformance._context import MAX_PARALLEL, PROFILES, Context
+from conformance._context import PROFILES, Context
 from conformance._embedded import start_embedded
 from conformance._spec import load_spec
-from conformance._target import Fixtures, Limits, Secret, Target, TargetError, parse_limits
+from conformance._target import (
+    MAX_PARALLEL,
+    Fixtures,
+    Limits,
+    Secret,
+    Target,
+    TargetError,
+    parse_limits,
+)
 from conformance.checks.parallel import parallelism
 from conformance.checks.sequences import SEQUENCES, history_settings
 from reference import VARIANTS
