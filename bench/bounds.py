@@ -9,7 +9,10 @@ start to exit, with the default options (request timeout, time budget):
   exit 3 ("target not answering"), no traceback, within 60 s;
 - a target that answers every request 100 ms late (the embedded conformant
   variant `slow_responses`, quick profile): the verdict, its wall time and the
-  requests sent.
+  requests sent; with the defaults, with `--concurrency 8`, and served on this
+  machine's network address (a remote server to the suite: one request at a
+  time and 10 per second by default), with the defaults and with
+  `--concurrency 8 --rate-limit 25`.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ def hanging_server() -> Iterator[str]:
 
 def run(argv: list[str], workdir: Path, env: dict[str, str]) -> dict[str, Any]:
     summary = workdir / "summary.json"
+    summary.unlink(missing_ok=True)
     command = [sys.executable, "-m", "conformance", *argv, "--no-allure",
                "--summary-json", str(summary)]
     pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
@@ -98,8 +102,50 @@ def hanging(workdir: Path) -> dict[str, Any]:
         return run(["run", "--target", str(target)], workdir, {KEY_ENV: "bench-key"})
 
 
-def slow(workdir: Path) -> dict[str, Any]:
-    return run(["run", "--variant", "slow_responses", "--seed", "1"], workdir, {})
+def slow(workdir: Path, *options: str) -> dict[str, Any]:
+    return run(["run", "--variant", "slow_responses", "--seed", "1", *options], workdir, {})
+
+
+def own_address() -> str:
+    """This machine's address on its network (not loopback): where a run is a remote one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("192.0.2.1", 9))  # no packet is sent: this only picks a route
+        return str(probe.getsockname()[0])
+
+
+@contextmanager
+def served_remotely(workdir: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    """The slow variant served on every interface, and a target file that reaches it by
+    this machine's network address: the suite treats it as a remote server (one
+    request at a time, 10 per second, unless told otherwise)."""
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "conformance", "serve", "--host", "0.0.0.0", "--port", str(port),
+         "--variant", "slow_responses"], cwd=workdir, stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": pythonpath})
+    try:
+        assert server.stdout is not None
+        lines: list[str] = []
+        for line in server.stdout:
+            lines.append(line)
+            if line.startswith("export "):
+                break
+        name, _, value = lines[-1].removeprefix("export ").strip().partition("=")
+        toml = "".join(lines[:-1]).replace("0.0.0.0", own_address())
+        target = workdir / "remote.toml"
+        target.write_text(toml, encoding="utf-8")
+        yield target, {name: value.strip('"')}
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def remote(workdir: Path, *options: str) -> dict[str, Any]:
+    with served_remotely(workdir) as (target, env):
+        return run(["run", "--target", str(target), "--seed", "1", *options], workdir, env)
 
 
 def markdown(results: dict[str, dict[str, Any]], command: str) -> str:
@@ -111,9 +157,10 @@ def markdown(results: dict[str, dict[str, Any]], command: str) -> str:
         rows.append(f"| {name} | {r['exit']} | {r['wall']:.1f} s | {r['requests']} | "
                     f"{r['ended']} | {'yes' if r['traceback'] else 'no'} |")
     last = "\n".join(f"- {name}: `{r['last_line']}`" for name, r in results.items())
-    return (f"# Bounded runs\n\nProduced by `{command}` (default options: request timeout, "
-            f"time budget, quick profile).\n\n" + "\n".join(rows) + "\n\nLast lines:\n\n"
-            + last + "\n")
+    return (f"# Bounded runs\n\nProduced by `{command}` (default options unless a row names "
+            f"others: request timeout, time budget, quick profile; on loopback 3 independent "
+            f"requests at once; elsewhere one at a time, 10 per second).\n\n"
+            + "\n".join(rows) + "\n\nLast lines:\n\n" + last + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,9 +168,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, help="write the results as Markdown here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
         results = {
-            "never answers": hanging(Path(tmp)),
-            "answers 100 ms late (slow_responses)": slow(Path(tmp)),
+            "never answers": hanging(work),
+            "answers 100 ms late (slow_responses), on loopback": slow(work),
+            "the same, `--concurrency 8`": slow(work, "--concurrency", "8"),
+            "the same served on the network address (a remote server)": remote(work),
+            "the same remote, `--concurrency 8 --rate-limit 25`":
+                remote(work, "--concurrency", "8", "--rate-limit", "25"),
         }
     text = markdown(results, "python bench/bounds.py")
     print(text)

@@ -54,9 +54,12 @@ QUICK_SAMPLE = 8
 
 
 def python_env(**extra: str) -> dict[str, str]:
-    """The checkout first on the path, whatever the installed copy says."""
+    """The checkout first on the path, whatever the installed copy says; bytecode
+    cached as Python does by default (an environment that turns that off would
+    compile this checkout's modules on every run, and not the installed tools')."""
     pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-    return {**os.environ, "PYTHONPATH": pythonpath, **extra}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "PYTHONPATH": pythonpath, **extra}
 
 
 @dataclass
