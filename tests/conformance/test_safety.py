@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,6 +28,7 @@ from misbehaving import (
     when,
 )
 
+from conformance._cli import main
 from conformance._client import Client
 from conformance._target import Fixtures, Limits, Secret, Target
 
@@ -83,22 +85,6 @@ def test_requests_going_unanswered_mid_run_stop_it_as_not_answering(tmp_path):
     assert "Traceback" not in run.out
 
 
-@pytest.mark.parametrize("where", ["option", "target file"])
-def test_the_rate_limit_spaces_requests_one_at_a_time(tmp_path, where):
-    with MisbehavingServer(Campaign()) as server:
-        if where == "option":
-            run = run_suite(tmp_path, server.base_url, "--rate-limit", "20", *FEW)
-        else:
-            run = run_suite(tmp_path, server.base_url, *FEW, limits={"rate_limit": 20})
-        arrivals = [r.received_at for r in server.requests]
-        most_in_flight = server.most_in_flight
-    assert run.code in (0, 1), run.out
-    # Sends are 50 ms apart; each arrival may lag its send by a little.
-    assert len(arrivals) >= 6
-    assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) * 0.05 - 0.02
-    assert most_in_flight == 1
-
-
 class RecordedClock:
     """Stands for the `time` module of the client: its clock moves only when the
     client sleeps, and every sleep is recorded (no test waits for real)."""
@@ -119,6 +105,7 @@ class RecordedClock:
 def clock(monkeypatch: pytest.MonkeyPatch) -> RecordedClock:
     recorded = RecordedClock()
     monkeypatch.setattr("conformance._client.time", recorded)
+    monkeypatch.setattr(Client, "pacing", recorded)
     return recorded
 
 
@@ -150,6 +137,49 @@ def test_the_rate_limit_spaces_the_sends(base_url, limits, gap, clock):
     gaps = [b - a for a, b in zip(transport.sent_at, transport.sent_at[1:], strict=False)]
     assert gaps == pytest.approx([gap] * 3)
     assert clock.sleeps == pytest.approx([gap] * 3)
+
+
+def paced_run(workdir: str, where: str) -> dict[str, Any]:
+    """A run of a few checks at 20 requests per second (from the option or the
+    target file), its limiter on a RecordedClock: each arrival stamped with that
+    clock. Called in a worker interpreter of suiterun.py (main() in process)."""
+    clock = RecordedClock()
+    stamps: list[float] = []
+    campaign = Campaign()
+
+    async def stamped(request: Request, writer: asyncio.StreamWriter) -> bool:
+        stamps.append(clock.now)
+        return await campaign(request, writer)
+
+    previous, Client.pacing = Client.pacing, clock
+    try:
+        with MisbehavingServer(stamped) as server:
+            limits = {"rate_limit": 20} if where == "target file" else None
+            target = Path(workdir) / "target.toml"
+            target.write_text(target_toml(server.base_url, limits=limits), encoding="utf-8")
+            option = ("--rate-limit", "20") if where == "option" else ()
+            code = main(["run", "--target", str(target), "--no-allure", "--seed", "1",
+                         "--summary-json", str(Path(workdir) / "summary.json"), *option, *FEW])
+            most_in_flight = server.most_in_flight
+    finally:
+        Client.pacing = previous
+    return {"code": code, "stamps": stamps, "sleeps": clock.sleeps,
+            "most_in_flight": most_in_flight}
+
+
+@pytest.mark.parametrize("where", ["option", "target file"])
+def test_the_rate_limit_spaces_requests_one_at_a_time(tmp_path, where, suite_runner,
+                                                      monkeypatch):
+    monkeypatch.setenv(KEY_ENV, API_KEY)
+    run = suite_runner.call(paced_run, str(tmp_path), where)
+    assert run["code"] in (0, 1), run
+    stamps = run["stamps"]
+    assert len(stamps) >= 6
+    # By the limiter's clock, each request reaches the server 50 ms after the one before.
+    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+    assert gaps == pytest.approx([0.05] * len(gaps))
+    assert run["sleeps"] == pytest.approx([0.05] * len(gaps))
+    assert run["most_in_flight"] == 1
 
 
 def test_loopback_is_unlimited_by_default(clock):
