@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ if ROOT not in sys.path:
 # which uvicorn takes 0.1 to 0.2 s to reach, is awaited on a thread of its own,
 # not by the run that is done with it.
 _WORKER = r"""
-import contextlib, importlib, io, json, os, signal, sys, threading, time
+import contextlib, importlib, io, json, os, signal, sys, threading, time, traceback
 import uvicorn
 import conformance._embedded as embedded
 from conformance._cli import main
@@ -106,28 +106,35 @@ def call(job):
 
 
 def run(job):
+    # As `python -m conformance` would end: SystemExit's code, 1 and a traceback
+    # for an exception that escapes.
     try:
         return main(job["argv"]), None
     except SystemExit as exc:
-        return (exc.code if isinstance(exc.code, int) else 2), None
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0, None
+        print(exc.code, file=sys.stderr)
+        return 1, None
 
 
 launcher = ForkLauncher()
 embedded.use_launcher(launcher)
+home = os.getcwd()
 for line in sys.stdin:
     job = json.loads(line)
     os.environ.clear()
     os.environ.update(job["env"])
+    os.chdir(job.get("cwd") or home)
     output = io.StringIO()
     value = None
     with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
         try:
             code, value = (call if "function" in job else run)(job)
-        except BaseException as exc:
-            code = -1
-            print(f"worker: {type(exc).__name__}: {exc}")
+        except BaseException:
+            code = -1 if "function" in job else 1
+            traceback.print_exc()
     with open(job["result"], "w", encoding="utf-8") as handle:
-        json.dump({"code": code, "output": output.getvalue()[-20000:], "value": value}, handle)
+        json.dump({"code": code, "output": output.getvalue()[-200000:], "value": value}, handle)
     print(job["result"], flush=True)
 launcher.close()
 """
@@ -203,15 +210,22 @@ class SuiteRunner:
     _idle: list[_Worker] = field(default_factory=list, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
-    def run_many(self, argvs: Sequence[Sequence[str]]) -> list[SuiteRun]:
-        """Each argv is `run ...` without --summary-json (added here); order is kept.
+    def run_many(self, argvs: Sequence[Sequence[str]], *, env: Mapping[str, str] | None = None,
+                 cwd: Path | None = None) -> list[SuiteRun]:
+        """Each argv is `run ...`; order is kept. Its summary is read from its
+        --summary-json, or from a file of the runner's when it has none (added here).
 
         Each job runs with the environment as it is now (a test's monkeypatched
-        key included), whenever its worker was started."""
+        key included) and `env` over it, whenever its worker was started, in `cwd`
+        (else the runner's directory)."""
         jobs = []
         for argv in argvs:
-            job = self._job()
-            job.update(argv=[*argv, "--summary-json", job["summary"]])
+            job = self._job(env, cwd)
+            if "--summary-json" in argv:
+                given = Path(argv[list(argv).index("--summary-json") + 1])
+                job.update(argv=list(argv), summary=str((cwd or self.workdir) / given))
+            else:
+                job.update(argv=[*argv, "--summary-json", job["summary"]])
             jobs.append(job)
         self._perform(jobs)
         return [self._collect(job) for job in jobs]
@@ -230,11 +244,12 @@ class SuiteRunner:
                                  f"interpreter: {result['output']}")
         return result["value"]
 
-    def _job(self) -> dict[str, Any]:
+    def _job(self, env: Mapping[str, str] | None = None,
+             cwd: Path | None = None) -> dict[str, Any]:
         self._count += 1
         return {"result": str(self.workdir / f"result-{self._count}.json"),
                 "summary": str(self.workdir / f"summary-{self._count}.json"),
-                "env": dict(os.environ)}
+                "env": {**os.environ, **(env or {})}, "cwd": str(cwd) if cwd else None}
 
     def _perform(self, jobs: list[dict[str, Any]]) -> None:
         queue = list(reversed(jobs))
@@ -276,8 +291,9 @@ class SuiteRunner:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def run(self, *argv: str) -> SuiteRun:
-        return self.run_many([list(argv)])[0]
+    def run(self, *argv: str, env: Mapping[str, str] | None = None,
+            cwd: Path | None = None) -> SuiteRun:
+        return self.run_many([list(argv)], env=env, cwd=cwd)[0]
 
     @staticmethod
     def _result(job: dict[str, Any]) -> dict[str, Any]:

@@ -47,14 +47,15 @@ def make_target(base_url: str, **limits: float) -> Target:
 
 
 @pytest.mark.parametrize("where", ["option", "target file"])
-def test_a_spent_request_budget_stops_the_run_with_exit_3_and_restores(tmp_path, where):
+def test_a_spent_request_budget_stops_the_run_with_exit_3_and_restores(tmp_path, where,
+                                                                       suite_runner):
     campaign = Campaign()
     before = campaign.snapshot()
     with MisbehavingServer(campaign) as server:
         if where == "option":
-            run = run_suite(tmp_path, server.base_url, "--max-requests", "5")
+            run = run_suite(suite_runner, tmp_path, server.base_url, "--max-requests", "5")
         else:
-            run = run_suite(tmp_path, server.base_url, limits={"max_requests": 5})
+            run = run_suite(suite_runner, tmp_path, server.base_url, limits={"max_requests": 5})
         last = server.requests[-1]
     assert run.code == 3, run.out
     assert run.out.count("RUN ABORTED: run stopped: request budget of 5 spent") == 1
@@ -65,7 +66,7 @@ def test_a_spent_request_budget_stops_the_run_with_exit_3_and_restores(tmp_path,
     assert campaign.snapshot() == before
 
 
-def test_requests_going_unanswered_mid_run_stop_it_as_not_answering(tmp_path):
+def test_requests_going_unanswered_mid_run_stop_it_as_not_answering(tmp_path, suite_runner):
     campaign = Campaign()
     seen = {"n": 0}
 
@@ -74,7 +75,7 @@ def test_requests_going_unanswered_mid_run_stop_it_as_not_answering(tmp_path):
         return seen["n"] > 1
 
     with MisbehavingServer(when(after_the_first, hang(), campaign)) as server:
-        run = run_suite(tmp_path, server.base_url, "--timeout", "1")
+        run = run_suite(suite_runner, tmp_path, server.base_url, "--timeout", "1")
         received = len(server.requests)
     assert run.code == 3, run.out
     # The state read, three unanswered, a state read unanswered too, the restore attempted.
@@ -264,9 +265,9 @@ def test_a_retry_after_beyond_the_limit_is_not_waited_for(clock):
     assert clock.sleeps == []
 
 
-def test_the_summary_reports_requests_and_response_times(tmp_path):
+def test_the_summary_reports_requests_and_response_times(tmp_path, suite_runner):
     with MisbehavingServer(Campaign()) as server:
-        run = run_suite(tmp_path, server.base_url, *FEW)
+        run = run_suite(suite_runner, tmp_path, server.base_url, *FEW)
         received = len(server.requests)
     requests = run.summary["requests"]
     assert requests["sent"] == received
@@ -277,12 +278,12 @@ def test_the_summary_reports_requests_and_response_times(tmp_path):
 # -- nothing leaks ---------------------------------------------------------------
 
 
-def test_a_redirect_is_recorded_not_followed_and_the_key_stays_home(tmp_path):
+def test_a_redirect_is_recorded_not_followed_and_the_key_stays_home(tmp_path, suite_runner):
     elsewhere = Campaign()
     with MisbehavingServer(elsewhere) as second:
         location = f"{second.base_url}/v1/campaigns/camp_misbehaving_0001"
         with MisbehavingServer(redirect(location)) as first:
-            run = run_suite(tmp_path, first.base_url, *FEW)
+            run = run_suite(suite_runner, tmp_path, first.base_url, *FEW)
             client = Client(make_target(first.base_url))
             exchange = client.send("PATCH", "camp_misbehaving_0001", body={})
             client.close()
@@ -308,9 +309,9 @@ def echo_key() -> object:
     return handle
 
 
-def test_the_key_is_redacted_in_everything_the_run_writes(tmp_path):
+def test_the_key_is_redacted_in_everything_the_run_writes(tmp_path, suite_runner):
     with MisbehavingServer(echo_key()) as server:
-        run = run_suite(tmp_path, server.base_url, "-v", "--junitxml",
+        run = run_suite(suite_runner, tmp_path, server.base_url, "-v", "--junitxml",
                         str(tmp_path / "junit.xml"), "--alluredir", str(tmp_path / "allure"))
     assert run.code == 1, run.out
     assert API_KEY not in run.out
@@ -344,26 +345,26 @@ def tls_server(tmp_path_factory):
         yield server, cert
 
 
-def test_tls_is_verified_by_default(tmp_path, tls_server):
+def test_tls_is_verified_by_default(tmp_path, tls_server, suite_runner):
     server, _ = tls_server
-    run = run_suite(tmp_path, server.base_url, *FEW)
+    run = run_suite(suite_runner, tmp_path, server.base_url, *FEW)
     assert run.code == 3, run.out
     assert "Traceback" not in run.out
     assert "TLS certificate not trusted" in run.out and "--ca-bundle" in run.out
 
 
-def test_a_ca_bundle_trusts_a_private_ca(tmp_path, tls_server):
+def test_a_ca_bundle_trusts_a_private_ca(tmp_path, tls_server, suite_runner):
     server, cert = tls_server
-    run = run_suite(tmp_path, server.base_url, "--ca-bundle", str(cert), *FEW)
+    run = run_suite(suite_runner, tmp_path, server.base_url, "--ca-bundle", str(cert), *FEW)
     assert run.code in (0, 1), run.out
     assert run.summary["aborted"] is None and run.summary["requests"]["sent"] > 3
     assert run.summary["target"]["ca_bundle"] is True
     assert run.summary["target"]["insecure"] is False
 
 
-def test_insecure_is_warned_about_and_recorded(tmp_path, tls_server):
+def test_insecure_is_warned_about_and_recorded(tmp_path, tls_server, suite_runner):
     server, _ = tls_server
-    run = run_suite(tmp_path, server.base_url, "--insecure", *FEW)
+    run = run_suite(suite_runner, tmp_path, server.base_url, "--insecure", *FEW)
     assert run.code in (0, 1), run.out
     assert "WARNING: TLS verification is disabled (--insecure)" in run.out
     assert run.summary["target"]["insecure"] is True
@@ -430,11 +431,12 @@ def restore_of(body: object) -> bool:
         and "isScheduled" in body
 
 
-def test_a_target_gone_before_the_restore_exits_3_listing_what_is_left_changed(tmp_path):
+def test_a_target_gone_before_the_restore_exits_3_listing_what_is_left_changed(tmp_path,
+                                                                               suite_runner):
     campaign = Campaign()
     gone_at_restore = when(lambda r: restore_of(r.json()), hang(), campaign)
     with MisbehavingServer(gone_at_restore) as server:
-        run = run_suite(tmp_path, server.base_url, "--timeout", "1", *RENAMES)
+        run = run_suite(suite_runner, tmp_path, server.base_url, "--timeout", "1", *RENAMES)
     assert run.code == 3, run.out
     restore = run.summary["restore"]
     assert restore["status"] == "not completed"
