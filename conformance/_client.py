@@ -33,6 +33,7 @@ import httpx
 from ._codings import ACCEPT_ENCODING, BodyDecoder, DecodingFailed
 from ._operation import UPDATE_CAMPAIGN, Operation
 from ._target import Target
+from ._tls import default_tls
 
 BODY_CAP = 1024 * 1024
 CURL_BODY_CAP = 2048
@@ -253,7 +254,7 @@ class Client:
         self._local = threading.local()  # per thread: the gate of a parallel send
         self._started = time.monotonic()
         self._last_sent = 0.0
-        verify: Any = True
+        verify: Any = default_tls()
         if target.insecure:
             verify = False
         elif target.ca_bundle:
