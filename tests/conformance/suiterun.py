@@ -61,7 +61,7 @@ class Forked:
             finally:
                 os._exit(0)
         os.close(write)
-        self.pid = pid
+        self.pid, self.stopped = pid, False
         self.stdout = open(read, encoding="utf-8")
 
 
@@ -83,6 +83,10 @@ class ForkLauncher:
         return Forked(argv)
 
     def stop(self, child):
+        # Once: after its reaper has reaped it, its pid may be another process's.
+        if child.stopped:
+            return
+        child.stopped = True
         child.stdout.close()
         try:
             os.kill(child.pid, signal.SIGTERM)
