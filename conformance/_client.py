@@ -33,6 +33,7 @@ import httpx
 from ._codings import ACCEPT_ENCODING, BodyDecoder, DecodingFailed
 from ._operation import UPDATE_CAMPAIGN, Operation
 from ._target import Target
+from ._tls import default_tls
 
 BODY_CAP = 1024 * 1024
 CURL_BODY_CAP = 2048
@@ -228,6 +229,8 @@ class Stats:
 class Client:
     """The suite's only way to the target."""
 
+    pacing: Any = time  # the rate limiter's monotonic() and sleep(); tests drive their own
+
     def __init__(
         self,
         target: Target,
@@ -259,7 +262,7 @@ class Client:
         self._started = time.monotonic()
         self._last_sent = 0.0
         self._allowance = 1.0  # requests the rate limit lets go at once now (_before_send)
-        verify: Any = True
+        verify: Any = default_tls()
         if target.insecure:
             verify = False
         elif target.ca_bundle:
@@ -294,7 +297,7 @@ class Client:
         rate = limits.rate_limit
         if rate is None and not self.target.is_loopback:
             rate = 10.0
-        now = time.monotonic()
+        now = self.pacing.monotonic()
         if rate:
             # A token bucket: `rate` requests a second on average. Sent alone, a
             # request leaves 1/rate s after the one before; the requests of a
@@ -305,7 +308,7 @@ class Client:
                                   self._allowance + (now - self._last_sent) * rate)
             if self._allowance < 1.0 - 1e-9:  # not a rounding error's worth short
                 wait = (1.0 - self._allowance) / rate
-                time.sleep(wait)
+                self.pacing.sleep(wait)
                 now += wait
                 self._allowance = 1.0
             self._allowance -= 1.0

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 from datetime import datetime
-from typing import Any
+from typing import IO, Any, Protocol
 
 from ._target import Fixtures, Secret, Target, TargetError
 
@@ -22,6 +22,47 @@ def mutant_names() -> list[str]:
     return sorted(MUTANTS)
 
 
+class ServerChild(Protocol):
+    """A started server child: its stdout's first line announces port, key and fixtures."""
+
+    stdout: IO[str] | None
+
+
+class Launcher(Protocol):
+    """How the embedded server's child is started and ended.
+
+    ``start`` gets the arguments of ``python -m conformance._embedded``."""
+
+    def start(self, argv: list[str]) -> ServerChild: ...
+
+    def stop(self, child: Any) -> None: ...
+
+
+class SubprocessLauncher:
+    """The product's launcher: ``python -m conformance._embedded`` as a child process."""
+
+    def start(self, argv: list[str]) -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-m", "conformance._embedded", *argv],
+                                stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+
+    def stop(self, child: Any) -> None:
+        from reference._server import stop_child
+
+        stop_child(child)
+
+
+# What start_embedded uses when given no launcher. A harness that calls the CLI
+# in process (the project's tests) installs its own with use_launcher().
+_default_launcher: Launcher = SubprocessLauncher()
+
+
+def use_launcher(launcher: Launcher) -> Launcher:
+    """Make `launcher` the default of later embedded servers; returns the previous one."""
+    global _default_launcher
+    previous, _default_launcher = _default_launcher, launcher
+    return previous
+
+
 class EmbeddedServer:
     """The reference (or a mutant) served by uvicorn in a child process.
 
@@ -30,18 +71,17 @@ class EmbeddedServer:
     """
 
     def __init__(self, mutant: str | None, host: str, port: int,
-                 variant: str | None = None, now: datetime | None = None) -> None:
-        command = [sys.executable, "-m", "conformance._embedded", "--host", host,
-                   "--port", str(port)]
+                 variant: str | None = None, now: datetime | None = None,
+                 *, launcher: Launcher | None = None) -> None:
+        argv = ["--host", host, "--port", str(port)]
         if mutant:
-            command += ["--mutant", mutant]
+            argv += ["--mutant", mutant]
         if variant:
-            command += ["--variant", variant]
+            argv += ["--variant", variant]
         if now is not None:
-            command += ["--now", now.isoformat()]
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
-        )
+            argv += ["--now", now.isoformat()]
+        self.launcher = launcher or _default_launcher
+        self.process = self.launcher.start(argv)
         assert self.process.stdout is not None
         ready: list[str] = []
         reader = threading.Thread(
@@ -57,9 +97,7 @@ class EmbeddedServer:
         self.base_url = f"http://{host}:{self.announcement['port']}"
 
     def stop(self) -> None:
-        from reference._server import stop_child
-
-        stop_child(self.process)
+        self.launcher.stop(self.process)
 
 
 def variant_names() -> list[str]:
@@ -96,14 +134,14 @@ def served_variant(app: Any, variant: str | None) -> tuple[Any, dict[str, Any]]:
 
 
 def start_embedded(mutant: str | None = None, *, variant: str | None = None,
-                   host: str = "127.0.0.1", port: int = 0, now: datetime | None = None
-                   ) -> tuple[Target, EmbeddedServer]:
+                   host: str = "127.0.0.1", port: int = 0, now: datetime | None = None,
+                   launcher: Launcher | None = None) -> tuple[Target, EmbeddedServer]:
     """Start the reference (a mutant, a variant) on loopback; returns target and server.
 
     ``now``: the server's clock starts at that instant and advances in real time.
     """
     rules_for(mutant, variant)  # unknown names fail here, in this process
-    server = EmbeddedServer(mutant, host, port, variant, now)
+    server = EmbeddedServer(mutant, host, port, variant, now, launcher=launcher)
     raw: dict[str, Any] = server.announcement["fixtures"]
     values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
     fixtures = Fixtures(**values)

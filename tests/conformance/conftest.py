@@ -81,3 +81,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         group = _module_fixture_group(item)
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+
+
+# pytest-xdist 3.8 names an item's group by appending "@group" to its node id
+# through the legacy `_nodeid` attribute, which pytest 9.2's structured ids no
+# longer read (pytest-xdist issue 1386): without this, --dist loadgroup spreads
+# the tests of one group over the workers, each building the group's module
+# fixture again. Last, so that a fixed xdist (its suffix present) is left alone.
+# (pytest registers only hooks named pytest_*, hence the name and specname.)
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_groups_in_node_ids(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        groups = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                         for mark in item.iter_markers("xdist_group")})
+        if groups and "@" not in item.nodeid.rpartition("]")[2]:
+            from _pytest.nodeid import NodeId
+
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")  # type: ignore[attr-defined]

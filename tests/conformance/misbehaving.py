@@ -305,16 +305,12 @@ class SuiteRun:
     code: int
     out: str  # stdout and stderr together
     summary: dict[str, Any] | None
-    seconds: float
 
 
-def run_suite(workdir: Any, base_url: str | None = None, *args: str,
-              limits: dict[str, Any] | None = None, target: Any = None,
-              timeout: float = 120) -> SuiteRun:
-    """`python -m conformance run` against `base_url` (or a given target file), in a child."""
-    import os
-    import subprocess
-    import sys
+def run_suite(runner: Any, workdir: Any, base_url: str | None = None, *args: str,
+              limits: dict[str, Any] | None = None, target: Any = None) -> SuiteRun:
+    """`python -m conformance run` against `base_url` (or a given target file), run in
+    process by a worker interpreter of `runner` (suiterun.SuiteRunner), in `workdir`."""
     from pathlib import Path
 
     workdir = Path(workdir)
@@ -323,14 +319,25 @@ def run_suite(workdir: Any, base_url: str | None = None, *args: str,
         target.write_text(target_toml(str(base_url), limits=limits), encoding="utf-8")
     summary = workdir / "summary.json"
     summary.unlink(missing_ok=True)
-    env = {**os.environ, KEY_ENV: API_KEY}
     allure = () if "--alluredir" in args else ("--no-allure",)
-    started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "conformance", "run", "--target", str(target), *allure,
-         "--seed", "1", "--summary-json", str(summary), *args],
-        cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout,
-    )
-    seconds = time.monotonic() - started
-    data = json.loads(summary.read_text()) if summary.exists() else None
-    return SuiteRun(done.returncode, done.stdout + done.stderr, data, seconds)
+    run = runner.run("run", "--target", str(target), *allure, "--seed", "1",
+                     "--summary-json", str(summary), *args,
+                     env={KEY_ENV: API_KEY}, cwd=workdir)
+    return SuiteRun(run.code, run.output, run.summary)
+
+
+class RecordedClock:
+    """Stands for the client's clock (`Client.pacing`): it moves only when the
+    client sleeps or a test moves it, and every sleep is recorded (no test
+    waits for real)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

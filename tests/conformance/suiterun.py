@@ -11,13 +11,14 @@ file. The workers never share state with the pytest run that starts them.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,20 +30,23 @@ ROOT = str(Path(__file__).resolve().parents[2])
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-# One worker: reads job files named on stdin, one per line, runs each. The
-# embedded server a run starts is forked from the worker, whose imports are
-# done, rather than started as a fresh `python -m conformance._embedded`
-# (about half a second of imports, for each of some two hundred runs); it is
-# the same server, serving the same app, ended the same way.
+# One worker: reads jobs, one JSON line each on stdin, runs each. The embedded
+# server a run starts is forked from the worker, whose imports are done, rather
+# than started as a fresh `python -m conformance._embedded` (about half a second
+# of imports, for each of some two hundred runs): the worker installs its own
+# launcher (conformance._embedded's seam). It is the same server, serving the
+# same app, ended the same way (SIGTERM, SIGKILL if it lingers); only its exit,
+# which uvicorn takes 0.1 to 0.2 s to reach, is awaited on a thread of its own,
+# not by the run that is done with it.
 _WORKER = r"""
-import contextlib, io, json, os, signal, subprocess, sys, time, types
+import contextlib, importlib, io, json, os, signal, sys, threading, time, traceback
 import uvicorn
 import conformance._embedded as embedded
 from conformance._cli import main
 
 
 class Forked:
-    # What the embedded server's owner uses of a Popen.
+    # The server child: its pid and the read end of its stdout.
     def __init__(self, argv):
         read, write = os.pipe()
         pid = os.fork()
@@ -57,59 +61,86 @@ class Forked:
             finally:
                 os._exit(0)
         os.close(write)
-        self.pid, self.returncode = pid, None
+        self.pid, self.stopped = pid, False
         self.stdout = open(read, encoding="utf-8")
 
-    def poll(self):
-        if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
 
-    def wait(self, timeout=None):
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() > deadline:
-                raise subprocess.TimeoutExpired(["embedded"], timeout)
-            time.sleep(0.005)
-        return self.returncode
-
-    def send_signal(self, signum):
-        if self.poll() is None:
-            os.kill(self.pid, signum)
-
-    def terminate(self):
-        self.send_signal(signal.SIGTERM)
-
-    def kill(self):
-        self.send_signal(signal.SIGKILL)
+def reap(pid, grace=5.0):
+    deadline = time.monotonic() + grace
+    while not os.waitpid(pid, os.WNOHANG)[0]:
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return
+        time.sleep(0.01)
 
 
-def popen(command, **options):
-    if list(command[1:3]) == ["-m", "conformance._embedded"]:
-        return Forked(list(command[3:]))
-    return subprocess.Popen(command, **options)
+class ForkLauncher:
+    def __init__(self):
+        self.reapers = []
+
+    def start(self, argv):
+        return Forked(argv)
+
+    def stop(self, child):
+        # Once: after its reaper has reaped it, its pid may be another process's.
+        if child.stopped:
+            return
+        child.stopped = True
+        child.stdout.close()
+        try:
+            os.kill(child.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        reaper = threading.Thread(target=reap, args=(child.pid,), daemon=True)
+        reaper.start()
+        self.reapers = [r for r in self.reapers if r.is_alive()] + [reaper]
+
+    def close(self):
+        for reaper in self.reapers:
+            reaper.join()
 
 
-embedded.subprocess = types.SimpleNamespace(**{**vars(subprocess), "Popen": popen})
+def call(job):
+    # A function of a test module, run here with the job's arguments.
+    if job["path"] not in sys.path:
+        sys.path.insert(0, job["path"])
+    function = getattr(importlib.import_module(job["module"]), job["function"])
+    return 0, function(*job["args"])
 
+
+def run(job):
+    # As `python -m conformance` would end: SystemExit's code, 1 and a traceback
+    # for an exception that escapes.
+    try:
+        return main(job["argv"]), None
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0, None
+        print(exc.code, file=sys.stderr)
+        return 1, None
+
+
+launcher = ForkLauncher()
+embedded.use_launcher(launcher)
+home = os.getcwd()
 for line in sys.stdin:
     job = json.loads(line)
     os.environ.clear()
     os.environ.update(job["env"])
+    os.chdir(job.get("cwd") or home)
     output = io.StringIO()
+    value = None
     with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
         try:
-            code = main(job["argv"])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 2
-        except BaseException as exc:
-            code = -1
-            print(f"worker: {type(exc).__name__}: {exc}")
+            code, value = (call if "function" in job else run)(job)
+        except BaseException:
+            code = -1 if "function" in job else 1
+            traceback.print_exc()
     with open(job["result"], "w", encoding="utf-8") as handle:
-        json.dump({"code": code, "output": output.getvalue()[-20000:]}, handle)
+        json.dump({"code": code, "output": output.getvalue()[-200000:], "value": value}, handle)
     print(job["result"], flush=True)
+launcher.close()
 """
 
 
@@ -183,19 +214,48 @@ class SuiteRunner:
     _idle: list[_Worker] = field(default_factory=list, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
-    def run_many(self, argvs: Sequence[Sequence[str]]) -> list[SuiteRun]:
-        """Each argv is `run ...` without --summary-json (added here); order is kept.
+    def run_many(self, argvs: Sequence[Sequence[str]], *, env: Mapping[str, str] | None = None,
+                 cwd: Path | None = None) -> list[SuiteRun]:
+        """Each argv is `run ...`; order is kept. Its summary is read from its
+        --summary-json, or from a file of the runner's when it has none (added here).
 
         Each job runs with the environment as it is now (a test's monkeypatched
-        key included), whenever its worker was started."""
+        key included) and `env` over it, whenever its worker was started, in `cwd`
+        (else the runner's directory)."""
         jobs = []
-        environment = dict(os.environ)
         for argv in argvs:
-            self._count += 1
-            summary = self.workdir / f"summary-{self._count}.json"
-            full = [*argv, "--summary-json", str(summary)]
-            jobs.append({"argv": full, "result": str(self.workdir / f"result-{self._count}.json"),
-                         "summary": str(summary), "env": environment})
+            job = self._job(env, cwd)
+            if "--summary-json" in argv:
+                given = Path(argv[list(argv).index("--summary-json") + 1])
+                job.update(argv=list(argv), summary=str((cwd or self.workdir) / given))
+            else:
+                job.update(argv=[*argv, "--summary-json", job["summary"]])
+            jobs.append(job)
+        self._perform(jobs)
+        return [self._collect(job) for job in jobs]
+
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """`function(*args)` in a worker interpreter: what it returns (JSON, as JSON
+        gives it back). `function` is a module-level function of a test module; an
+        exception it raises is an AssertionError here, with what the worker printed."""
+        job = self._job()
+        job.update(path=str(Path(inspect.getfile(function)).parent),
+                   module=function.__module__, function=function.__qualname__, args=list(args))
+        self._perform([job])
+        result = self._result(job)
+        if result["code"] != 0:
+            raise AssertionError(f"{function.__qualname__}{tuple(args)!r} in a worker "
+                                 f"interpreter: {result['output']}")
+        return result["value"]
+
+    def _job(self, env: Mapping[str, str] | None = None,
+             cwd: Path | None = None) -> dict[str, Any]:
+        self._count += 1
+        return {"result": str(self.workdir / f"result-{self._count}.json"),
+                "summary": str(self.workdir / f"summary-{self._count}.json"),
+                "env": {**os.environ, **(env or {})}, "cwd": str(cwd) if cwd else None}
+
+    def _perform(self, jobs: list[dict[str, Any]]) -> None:
         queue = list(reversed(jobs))
 
         def feed() -> None:
@@ -221,7 +281,6 @@ class SuiteRunner:
             thread.start()
         for thread in threads:
             thread.join()
-        return [self._collect(job) for job in jobs]
 
     def close(self) -> None:
         """Ends the worker interpreters (each finishes its job first)."""
@@ -236,15 +295,20 @@ class SuiteRunner:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def run(self, *argv: str) -> SuiteRun:
-        return self.run_many([list(argv)])[0]
+    def run(self, *argv: str, env: Mapping[str, str] | None = None,
+            cwd: Path | None = None) -> SuiteRun:
+        return self.run_many([list(argv)], env=env, cwd=cwd)[0]
 
     @staticmethod
-    def _collect(job: dict[str, Any]) -> SuiteRun:
+    def _result(job: dict[str, Any]) -> dict[str, Any]:
         try:
-            result = json.loads(Path(job["result"]).read_text(encoding="utf-8"))
+            return dict(json.loads(Path(job["result"]).read_text(encoding="utf-8")))
         except (OSError, ValueError):
-            result = {"code": -1, "output": "the worker interpreter died during this run"}
+            return {"code": -1, "output": "the worker interpreter died during this job"}
+
+    @classmethod
+    def _collect(cls, job: dict[str, Any]) -> SuiteRun:
+        result = cls._result(job)
         try:
             summary = json.loads(Path(job["summary"]).read_text(encoding="utf-8"))
         except (OSError, ValueError):

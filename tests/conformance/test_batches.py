@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from misbehaving import RecordedClock
 
 from conformance._catalogue import CheckFailure, load_catalogue
 from conformance._client import Client
@@ -161,24 +162,9 @@ def test_generated_refusals_are_the_same_requests_batched_or_not() -> None:
     assert any(together for _, together in batched)
 
 
-class RecordedClock:
-    """The client's `time`: moves only when the client sleeps or the test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def test_the_rate_limit_holds_on_average_and_a_batch_leaves_on_what_it_saved(monkeypatch):
     clock = RecordedClock()
-    monkeypatch.setattr("conformance._client.time", clock)
+    monkeypatch.setattr(Client, "pacing", clock)
     fixtures = Fixtures(campaign_id="camp_1", taken_campaign_name="Taken",
                         agent_ids=("agent_one",), phone_numbers=("+14155550100",))
     target = Target(base_url="https://staging.example.com", fixtures=fixtures,

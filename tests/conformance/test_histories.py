@@ -148,7 +148,9 @@ def seeds_for(variant: str | None) -> tuple[int, ...]:
 
 def failures_over_seeds(variant: str | None) -> list[str]:
     """Run the new checks against one embedded server, once per seed, in process
-    (a server keeps its state between seeds: the histories only grow longer)."""
+    (a server keeps its state between seeds: the histories only grow longer).
+
+    Called in a worker interpreter of suiterun.py, which forks the server."""
     embedded, server = start_embedded(variant=variant)
     client = Client(embedded)
     found: list[str] = []
@@ -169,14 +171,13 @@ def failures_over_seeds(variant: str | None) -> list[str]:
     return found
 
 
-# Each starts an embedded server in a child process and runs checks of the suite.
-@pytest.mark.suite
+# Each starts an embedded server and runs checks of the suite, in a worker interpreter.
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", [None, *sorted(VARIANTS)])
 def test_the_reference_and_every_variant_pass_the_new_checks_over_their_seeds(
-        variant: str | None) -> None:
+        variant: str | None, suite_runner: SuiteRunner) -> None:
     """The reference over ten seeds, each conformant variant over two (one for latency)."""
-    failures = failures_over_seeds(variant)
+    failures = suite_runner.call(failures_over_seeds, variant)
     assert not failures, "\n".join(failures)
 
 

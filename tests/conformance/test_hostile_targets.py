@@ -36,8 +36,8 @@ def assert_clean(out: str) -> None:
     assert "_pytest" not in out
 
 
-def test_connection_refused_aborts_with_exit_3_and_one_line(tmp_path):
-    run = run_suite(tmp_path, f"http://127.0.0.1:{free_port()}")
+def test_connection_refused_aborts_with_exit_3_and_one_line(tmp_path, suite_runner):
+    run = run_suite(suite_runner, tmp_path, f"http://127.0.0.1:{free_port()}")
     assert run.code == 3, run.out
     assert_clean(run.out)
     lines = [line for line in run.out.splitlines() if "Connection refused" in line]
@@ -45,17 +45,17 @@ def test_connection_refused_aborts_with_exit_3_and_one_line(tmp_path):
     assert run.summary is not None and "unreachable" in run.summary["aborted"]
 
 
-def test_unknown_host_aborts_with_exit_3(tmp_path):
-    run = run_suite(tmp_path, "http://campaigns.invalid")
+def test_unknown_host_aborts_with_exit_3(tmp_path, suite_runner):
+    run = run_suite(suite_runner, tmp_path, "http://campaigns.invalid")
     assert run.code == 3, run.out
     assert_clean(run.out)
     assert "conformance: run aborted: target http://campaigns.invalid is unreachable" in run.out
 
 
-def test_a_hanging_response_fails_its_check_and_the_run_goes_on(tmp_path):
+def test_a_hanging_response_fails_its_check_and_the_run_goes_on(tmp_path, suite_runner):
     hangs_without_key = when(lambda r: "x-api-key" not in r.headers, hang(), Campaign())
     with MisbehavingServer(hangs_without_key) as server:
-        run = run_suite(tmp_path, server.base_url, "--timeout", "1", "--check",
+        run = run_suite(suite_runner, tmp_path, server.base_url, "--timeout", "1", "--check",
                         "auth_missing_key_is_401", "--check", "auth_header_name_case_insensitive")
     assert_clean(run.out)
     assert run.code == 1, run.out
@@ -65,9 +65,9 @@ def test_a_hanging_response_fails_its_check_and_the_run_goes_on(tmp_path):
     assert outcomes["auth_header_name_case_insensitive"]["outcome"] == "passed"
 
 
-def test_a_server_that_always_hangs_stops_at_once_with_one_line(tmp_path):
+def test_a_server_that_always_hangs_stops_at_once_with_one_line(tmp_path, suite_runner):
     with MisbehavingServer(hang()) as server:
-        run = run_suite(tmp_path, server.base_url, "--timeout", "1")
+        run = run_suite(suite_runner, tmp_path, server.base_url, "--timeout", "1")
         received = len(server.requests)
     assert_clean(run.out)
     assert run.code == 3, run.out
@@ -78,9 +78,9 @@ def test_a_server_that_always_hangs_stops_at_once_with_one_line(tmp_path):
     assert run.out.strip().splitlines()[-1].startswith("verdict: RUN ABORTED")
 
 
-def test_a_slow_server_stops_at_the_time_budget(tmp_path):
+def test_a_slow_server_stops_at_the_time_budget(tmp_path, suite_runner):
     with MisbehavingServer(Campaign(delay=0.3)) as server:
-        run = run_suite(tmp_path, server.base_url, "--time-budget", "1")
+        run = run_suite(suite_runner, tmp_path, server.base_url, "--time-budget", "1")
     assert_clean(run.out)
     assert run.code == 3, run.out
     assert run.summary["aborted"] == "run stopped: time budget of 1 s spent"
@@ -107,9 +107,9 @@ def test_a_huge_body_is_read_only_up_to_the_cap():
         exchange.json()
 
 
-def test_a_huge_body_fails_checks_with_a_message(tmp_path):
+def test_a_huge_body_fails_checks_with_a_message(tmp_path, suite_runner):
     with MisbehavingServer(Huge(8 * 1024 * 1024)) as server:
-        run = run_suite(tmp_path, server.base_url, *FEW)
+        run = run_suite(suite_runner, tmp_path, server.base_url, *FEW)
     assert_clean(run.out)
     assert run.code == 1, run.out
     failed = {f["id"]: f["message"] for f in run.summary["failed"]}
@@ -130,10 +130,10 @@ def test_a_huge_body_fails_checks_with_a_message(tmp_path):
     ids=["not-json", "invalid-utf8", "wrong-content-type", "reset-mid-response"],
 )
 def test_a_broken_response_is_a_check_failure_with_a_clear_message(
-    tmp_path, handler, check_id, words
+    tmp_path, handler, check_id, words, suite_runner
 ):
     with MisbehavingServer(handler) as server:
-        run = run_suite(tmp_path, server.base_url, *FEW)
+        run = run_suite(suite_runner, tmp_path, server.base_url, *FEW)
     assert_clean(run.out)
     assert run.code == 1, run.out
     failed = {f["id"]: f["message"] for f in run.summary["failed"]}

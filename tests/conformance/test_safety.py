@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from misbehaving import (
     KEY_ENV,
     Campaign,
     MisbehavingServer,
+    RecordedClock,
     Request,
     hang,
     redirect,
@@ -27,6 +29,7 @@ from misbehaving import (
     when,
 )
 
+from conformance._cli import main
 from conformance._client import Client
 from conformance._target import Fixtures, Limits, Secret, Target
 
@@ -45,14 +48,15 @@ def make_target(base_url: str, **limits: float) -> Target:
 
 
 @pytest.mark.parametrize("where", ["option", "target file"])
-def test_a_spent_request_budget_stops_the_run_with_exit_3_and_restores(tmp_path, where):
+def test_a_spent_request_budget_stops_the_run_with_exit_3_and_restores(tmp_path, where,
+                                                                       suite_runner):
     campaign = Campaign()
     before = campaign.snapshot()
     with MisbehavingServer(campaign) as server:
         if where == "option":
-            run = run_suite(tmp_path, server.base_url, "--max-requests", "5")
+            run = run_suite(suite_runner, tmp_path, server.base_url, "--max-requests", "5")
         else:
-            run = run_suite(tmp_path, server.base_url, limits={"max_requests": 5})
+            run = run_suite(suite_runner, tmp_path, server.base_url, limits={"max_requests": 5})
         last = server.requests[-1]
     assert run.code == 3, run.out
     assert run.out.count("RUN ABORTED: run stopped: request budget of 5 spent") == 1
@@ -63,7 +67,7 @@ def test_a_spent_request_budget_stops_the_run_with_exit_3_and_restores(tmp_path,
     assert campaign.snapshot() == before
 
 
-def test_requests_going_unanswered_mid_run_stop_it_as_not_answering(tmp_path):
+def test_requests_going_unanswered_mid_run_stop_it_as_not_answering(tmp_path, suite_runner):
     campaign = Campaign()
     seen = {"n": 0}
 
@@ -72,7 +76,7 @@ def test_requests_going_unanswered_mid_run_stop_it_as_not_answering(tmp_path):
         return seen["n"] > 1
 
     with MisbehavingServer(when(after_the_first, hang(), campaign)) as server:
-        run = run_suite(tmp_path, server.base_url, "--timeout", "1")
+        run = run_suite(suite_runner, tmp_path, server.base_url, "--timeout", "1")
         received = len(server.requests)
     assert run.code == 3, run.out
     # The state read; unanswered, two sent alone and then a batch of three refusals sent
@@ -84,42 +88,10 @@ def test_requests_going_unanswered_mid_run_stop_it_as_not_answering(tmp_path):
     assert "Traceback" not in run.out
 
 
-@pytest.mark.parametrize("where", ["option", "target file"])
-def test_the_rate_limit_spaces_requests_one_at_a_time(tmp_path, where):
-    with MisbehavingServer(Campaign()) as server:
-        if where == "option":
-            run = run_suite(tmp_path, server.base_url, "--rate-limit", "20", *FEW)
-        else:
-            run = run_suite(tmp_path, server.base_url, *FEW, limits={"rate_limit": 20})
-        arrivals = [r.received_at for r in server.requests]
-        most_in_flight = server.most_in_flight
-    assert run.code in (0, 1), run.out
-    # Sends are 50 ms apart; each arrival may lag its send by a little.
-    assert len(arrivals) >= 6
-    assert arrivals[-1] - arrivals[0] >= (len(arrivals) - 1) * 0.05 - 0.02
-    assert most_in_flight == 1
-
-
-class RecordedClock:
-    """Stands for the `time` module of the client: its clock moves only when the
-    client sleeps, and every sleep is recorded (no test waits for real)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> RecordedClock:
     recorded = RecordedClock()
-    monkeypatch.setattr("conformance._client.time", recorded)
+    monkeypatch.setattr(Client, "pacing", recorded)
     return recorded
 
 
@@ -151,6 +123,50 @@ def test_the_rate_limit_spaces_the_sends(base_url, limits, gap, clock):
     gaps = [b - a for a, b in zip(transport.sent_at, transport.sent_at[1:], strict=False)]
     assert gaps == pytest.approx([gap] * 3)
     assert clock.sleeps == pytest.approx([gap] * 3)
+
+
+def paced_run(workdir: str, where: str) -> dict[str, Any]:
+    """A run of a few checks at 20 requests per second, one at a time (from the
+    options or the target file), its limiter on a RecordedClock: each arrival
+    stamped with that clock. Called in a worker interpreter of suiterun.py
+    (main() in process). (Requests sent at once: test_batches.py.)"""
+    clock = RecordedClock()
+    stamps: list[float] = []
+    campaign = Campaign()
+
+    async def stamped(request: Request, writer: asyncio.StreamWriter) -> bool:
+        stamps.append(clock.now)
+        return await campaign(request, writer)
+
+    previous, Client.pacing = Client.pacing, clock
+    try:
+        with MisbehavingServer(stamped) as server:
+            limits = {"rate_limit": 20, "concurrency": 1} if where == "target file" else None
+            target = Path(workdir) / "target.toml"
+            target.write_text(target_toml(server.base_url, limits=limits), encoding="utf-8")
+            option = ("--rate-limit", "20", "--concurrency", "1") if where == "option" else ()
+            code = main(["run", "--target", str(target), "--no-allure", "--seed", "1",
+                         "--summary-json", str(Path(workdir) / "summary.json"), *option, *FEW])
+            most_in_flight = server.most_in_flight
+    finally:
+        Client.pacing = previous
+    return {"code": code, "stamps": stamps, "sleeps": clock.sleeps,
+            "most_in_flight": most_in_flight}
+
+
+@pytest.mark.parametrize("where", ["option", "target file"])
+def test_the_rate_limit_spaces_requests_one_at_a_time(tmp_path, where, suite_runner,
+                                                      monkeypatch):
+    monkeypatch.setenv(KEY_ENV, API_KEY)
+    run = suite_runner.call(paced_run, str(tmp_path), where)
+    assert run["code"] in (0, 1), run
+    stamps = run["stamps"]
+    assert len(stamps) >= 6
+    # By the limiter's clock, each request reaches the server 50 ms after the one before.
+    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+    assert gaps == pytest.approx([0.05] * len(gaps))
+    assert run["sleeps"] == pytest.approx([0.05] * len(gaps))
+    assert run["most_in_flight"] == 1
 
 
 def test_loopback_is_unlimited_by_default(clock):
@@ -235,9 +251,9 @@ def test_a_retry_after_beyond_the_limit_is_not_waited_for(clock):
     assert clock.sleeps == []
 
 
-def test_the_summary_reports_requests_and_response_times(tmp_path):
+def test_the_summary_reports_requests_and_response_times(tmp_path, suite_runner):
     with MisbehavingServer(Campaign()) as server:
-        run = run_suite(tmp_path, server.base_url, *FEW)
+        run = run_suite(suite_runner, tmp_path, server.base_url, *FEW)
         received = len(server.requests)
     requests = run.summary["requests"]
     assert requests["sent"] == received
@@ -248,12 +264,12 @@ def test_the_summary_reports_requests_and_response_times(tmp_path):
 # -- nothing leaks ---------------------------------------------------------------
 
 
-def test_a_redirect_is_recorded_not_followed_and_the_key_stays_home(tmp_path):
+def test_a_redirect_is_recorded_not_followed_and_the_key_stays_home(tmp_path, suite_runner):
     elsewhere = Campaign()
     with MisbehavingServer(elsewhere) as second:
         location = f"{second.base_url}/v1/campaigns/camp_misbehaving_0001"
         with MisbehavingServer(redirect(location)) as first:
-            run = run_suite(tmp_path, first.base_url, *FEW)
+            run = run_suite(suite_runner, tmp_path, first.base_url, *FEW)
             client = Client(make_target(first.base_url))
             exchange = client.send("PATCH", "camp_misbehaving_0001", body={})
             client.close()
@@ -279,9 +295,9 @@ def echo_key() -> object:
     return handle
 
 
-def test_the_key_is_redacted_in_everything_the_run_writes(tmp_path):
+def test_the_key_is_redacted_in_everything_the_run_writes(tmp_path, suite_runner):
     with MisbehavingServer(echo_key()) as server:
-        run = run_suite(tmp_path, server.base_url, "-v", "--junitxml",
+        run = run_suite(suite_runner, tmp_path, server.base_url, "-v", "--junitxml",
                         str(tmp_path / "junit.xml"), "--alluredir", str(tmp_path / "allure"))
     assert run.code == 1, run.out
     assert API_KEY not in run.out
@@ -315,26 +331,26 @@ def tls_server(tmp_path_factory):
         yield server, cert
 
 
-def test_tls_is_verified_by_default(tmp_path, tls_server):
+def test_tls_is_verified_by_default(tmp_path, tls_server, suite_runner):
     server, _ = tls_server
-    run = run_suite(tmp_path, server.base_url, *FEW)
+    run = run_suite(suite_runner, tmp_path, server.base_url, *FEW)
     assert run.code == 3, run.out
     assert "Traceback" not in run.out
     assert "TLS certificate not trusted" in run.out and "--ca-bundle" in run.out
 
 
-def test_a_ca_bundle_trusts_a_private_ca(tmp_path, tls_server):
+def test_a_ca_bundle_trusts_a_private_ca(tmp_path, tls_server, suite_runner):
     server, cert = tls_server
-    run = run_suite(tmp_path, server.base_url, "--ca-bundle", str(cert), *FEW)
+    run = run_suite(suite_runner, tmp_path, server.base_url, "--ca-bundle", str(cert), *FEW)
     assert run.code in (0, 1), run.out
     assert run.summary["aborted"] is None and run.summary["requests"]["sent"] > 3
     assert run.summary["target"]["ca_bundle"] is True
     assert run.summary["target"]["insecure"] is False
 
 
-def test_insecure_is_warned_about_and_recorded(tmp_path, tls_server):
+def test_insecure_is_warned_about_and_recorded(tmp_path, tls_server, suite_runner):
     server, _ = tls_server
-    run = run_suite(tmp_path, server.base_url, "--insecure", *FEW)
+    run = run_suite(suite_runner, tmp_path, server.base_url, "--insecure", *FEW)
     assert run.code in (0, 1), run.out
     assert "WARNING: TLS verification is disabled (--insecure)" in run.out
     assert run.summary["target"]["insecure"] is True
@@ -401,11 +417,12 @@ def restore_of(body: object) -> bool:
         and "isScheduled" in body
 
 
-def test_a_target_gone_before_the_restore_exits_3_listing_what_is_left_changed(tmp_path):
+def test_a_target_gone_before_the_restore_exits_3_listing_what_is_left_changed(tmp_path,
+                                                                               suite_runner):
     campaign = Campaign()
     gone_at_restore = when(lambda r: restore_of(r.json()), hang(), campaign)
     with MisbehavingServer(gone_at_restore) as server:
-        run = run_suite(tmp_path, server.base_url, "--timeout", "1", *RENAMES)
+        run = run_suite(suite_runner, tmp_path, server.base_url, "--timeout", "1", *RENAMES)
     assert run.code == 3, run.out
     restore = run.summary["restore"]
     assert restore["status"] == "not completed"
