@@ -229,7 +229,7 @@ class Stats:
 class Client:
     """The suite's only way to the target."""
 
-    pacing: Any = time  # the rate limiter's monotonic() and sleep(); tests drive their own
+    pacing: Any = time  # monotonic() and sleep() of the rate limiter and 429 waits; tests drive their own
 
     def __init__(
         self,
@@ -495,7 +495,7 @@ class Client:
                     attempt += 1
                     exchange.retries += 1
                     self.stats.retried += 1
-                    time.sleep(delay)
+                    self.pacing.sleep(delay)
                     continue
             return
 
