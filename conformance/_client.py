@@ -229,7 +229,8 @@ class Stats:
 class Client:
     """The suite's only way to the target."""
 
-    pacing: Any = time  # monotonic() and sleep() of the rate limiter and 429 waits; tests drive their own
+    # monotonic() and sleep() of the rate limiter and the 429 waits; tests drive their own.
+    pacing: Any = time
 
     def __init__(
         self,
