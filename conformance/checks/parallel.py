@@ -36,6 +36,11 @@ def parallelism(ctx: Context) -> int:
     wanted = ctx.target.parallel
     if wanted < 2:
         ctx.not_exercised(f"--concurrency {wanted} sends nothing in parallel")
+    if ctx.client.one_at_a_time is not None:
+        # Earlier in the run a request sent beside others got no answer at all: the
+        # target serves one connection at a time, which the contract leaves to it.
+        ctx.not_exercised("the target did not answer requests sent at once: "
+                          + ctx.client.one_at_a_time)
     return wanted
 
 

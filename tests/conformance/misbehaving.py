@@ -198,9 +198,13 @@ class Campaign:
 class MisbehavingServer:
     """Serves `handler` on 127.0.0.1 (TLS when given a context) in a background thread."""
 
-    def __init__(self, handler: Handler, *, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, handler: Handler, *, tls: ssl.SSLContext | None = None,
+                 one_connection: bool = False) -> None:
         self.handler = handler
         self.tls = tls
+        # Serves one connection at a time, kept alive: another waits until it closes.
+        self.one_connection = one_connection
+        self._serving: asyncio.Lock | None = None
         self.requests: list[Request] = []
         self.in_flight = 0
         self.most_in_flight = 0  # the most requests being answered at once
@@ -242,6 +246,16 @@ class MisbehavingServer:
 
     async def _connection(self, reader: asyncio.StreamReader,
                           writer: asyncio.StreamWriter) -> None:
+        if not self.one_connection:
+            await self._serve_connection(reader, writer)
+            return
+        if self._serving is None:
+            self._serving = asyncio.Lock()
+        async with self._serving:
+            await self._serve_connection(reader, writer)
+
+    async def _serve_connection(self, reader: asyncio.StreamReader,
+                                writer: asyncio.StreamWriter) -> None:
         try:
             while True:
                 request = await _read_request(reader)

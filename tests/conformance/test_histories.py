@@ -112,6 +112,15 @@ def test_concurrency_of_one_sends_nothing_in_parallel() -> None:
     client.close()
 
 
+def test_a_target_that_left_a_batch_unanswered_is_not_sent_concurrent_updates() -> None:
+    client = Client(target(concurrency=3))
+    assert parallelism(context(client)) == 3
+    client.one_at_a_time = "request 7, sent beside 2 others, got no answer (timeout)"
+    with pytest.raises(NotExercised, match="did not answer requests sent at once: request 7"):
+        parallelism(context(client))
+    client.close()
+
+
 @pytest.mark.parametrize("bad", [0, -2, 2.5, True, "3"])
 def test_a_bad_concurrency_limit_is_named(bad: Any) -> None:
     with pytest.raises(TargetError, match=r"limits\.concurrency"):

@@ -67,6 +67,22 @@ def test_a_spent_request_budget_stops_the_run_with_exit_3_and_restores(tmp_path,
     assert campaign.snapshot() == before
 
 
+def test_a_target_serving_one_connection_at_a_time_is_not_failed_for_it(tmp_path, suite_runner):
+    # Each connection kept alive holds the server: a request sent beside another on a
+    # second connection waits for the first to close, past the timeout.
+    with MisbehavingServer(Campaign(), one_connection=True) as server:
+        run = run_suite(suite_runner, tmp_path, server.base_url, "--timeout", "1",
+                        "--check", "auth_missing_key_is_401",
+                        "--check", "concurrent_updates_all_applied")
+    assert run.code == 0, run.out
+    since = run.summary["requests"]["one_at_a_time_since"]
+    assert since and "sent beside 1 others, got no answer" in since
+    outcomes = {c["id"]: c["outcome"] for c in run.summary["checks"]}
+    assert outcomes["auth_missing_key_is_401"] == "passed"
+    assert outcomes["concurrent_updates_all_applied"] == "not-exercised"
+    assert "one at a time since request" in run.out
+
+
 def test_requests_going_unanswered_mid_run_stop_it_as_not_answering(tmp_path, suite_runner):
     campaign = Campaign()
     seen = {"n": 0}
