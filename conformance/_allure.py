@@ -156,7 +156,8 @@ def response_text(exchange: Exchange) -> str:
 
 def step_name(exchange: Exchange) -> str:
     outcome = str(exchange.status) if exchange.status is not None else (exchange.error or "?")
-    return f"#{exchange.number} {exchange.method} {exchange.path} → {outcome}"
+    together = f"  (one of {exchange.batch} sent at once)" if exchange.batch > 1 else ""
+    return f"#{exchange.number} {exchange.method} {exchange.path} → {outcome}{together}"
 
 
 class AllureWriter:
@@ -238,6 +239,10 @@ class AllureWriter:
         if message:
             test.statusDetails = StatusDetails(message=run.redact(message),
                                                trace=run.redact(trace) or None)
+        for exchange in run.exchanges_of(check.id):
+            if exchange.superseded and exchange.number in self._steps:
+                self._steps[exchange.number].name += (
+                    ", set aside: the same request was sent again alone and judged")
         if failing is not None and failing.number in self._steps:
             self._steps[failing.number].status = test.status
             self._steps[failing.number].name += "  (the failing request)"

@@ -186,3 +186,14 @@ def test_the_rate_limit_holds_on_average_and_a_batch_leaves_on_what_it_saved(mon
     assert clock.sleeps == pytest.approx([0.1] * 5)
     client.close()
     assert client.stats.sent == 12
+
+
+def test_the_report_names_a_request_sent_beside_others() -> None:
+    from conformance._allure import step_name
+
+    server = Server(lambda body, before: 400)
+    ctx = context(server, concurrency=3)
+    refuse_each(ctx, probes(4))
+    names = [step_name(e) for e in ctx.client.exchanges]
+    assert names[0].endswith("→ 400  (one of 3 sent at once)")
+    assert names[3].endswith("→ 400")
