@@ -69,8 +69,10 @@ def test_a_spent_request_budget_stops_the_run_with_exit_3_and_restores(tmp_path,
 
 def test_a_target_serving_one_connection_at_a_time_is_not_failed_for_it(tmp_path, suite_runner):
     # Each connection kept alive holds the server: a request sent beside another on a
-    # second connection waits for the first to close, past the timeout.
-    with MisbehavingServer(Campaign(), one_connection=True) as server:
+    # second connection waits for the first to close, past the timeout. Each answer
+    # takes 0.3 s, so requests sent together overlap however the threads are scheduled
+    # (a second request sent after the first was answered would reuse its connection).
+    with MisbehavingServer(Campaign(delay=0.3), one_connection=True) as server:
         run = run_suite(suite_runner, tmp_path, server.base_url, "--timeout", "1",
                         "--check", "auth_missing_key_is_401",
                         "--check", "concurrent_updates_all_applied")
