@@ -85,6 +85,18 @@ def test_a_target_serving_one_connection_at_a_time_is_not_failed_for_it(tmp_path
     assert "one at a time since request" in run.out
 
 
+def test_concurrent_updates_left_unanswered_but_answered_alone_are_not_a_fault(tmp_path,
+                                                                              suite_runner):
+    # No batch of refusals before it: the concurrency check finds out by itself.
+    with MisbehavingServer(Campaign(delay=0.3), one_connection=True) as server:
+        run = run_suite(suite_runner, tmp_path, server.base_url, "--timeout", "1",
+                        "--check", "concurrent_updates_all_applied")
+    assert run.code == 0, run.out
+    (check,) = run.summary["checks"]
+    assert check["outcome"] == "not-exercised"
+    assert "sent again alone, it was answered" in check["message"]
+
+
 def test_requests_going_unanswered_mid_run_stop_it_as_not_answering(tmp_path, suite_runner):
     campaign = Campaign()
     seen = {"n": 0}
