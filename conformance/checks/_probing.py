@@ -142,6 +142,23 @@ def send_each(ctx: Context, calls: Sequence[dict[str, Any]],
     return stand
 
 
+def echoed(ctx: Context, field: str, value: Any, *, shown_at: str,
+           read: Callable[[dict[str, Any]], Any], what: str, noun: str) -> Sent:
+    """`field` set to `value`, to be answered 200 with `read(answer)` equal to it
+    (`shown_at` names where the answer shows it, `noun` what it is)."""
+    def judge(exchange: Exchange) -> None:
+        shown = read(ctx.expect_ok(exchange, sent=what))
+        if shown != value:
+            ctx.fail(
+                f"{shown_at} {shown!r}",
+                expected=f"{shown_at} {value!r}",
+                exchange=exchange,
+                title=f"{what}: accepted, but the response shows another {noun}",
+            )
+
+    return {"body": {field: value}}, judge
+
+
 def send_one(ctx: Context, sent: Sent) -> Exchange:
     """Send one request and judge its answer."""
     call, judge = sent

@@ -8,11 +8,14 @@ from typing import Any
 from .._catalogue import MUST, Cite, check
 from .._context import Context
 from ._probing import (
+    Sent,
     alone_and_beside,
+    echoed,
     expect_unchanged,
     invalid_cases,
     refuse_all,
     refuse_generated,
+    send_all,
 )
 
 _AGENT = "/components/schemas/UpdateCampaignRequest/properties/agentId"
@@ -49,17 +52,10 @@ def _current_agent(state: dict[str, Any]) -> Any:
     return agent.get("agentId") if isinstance(agent, dict) else None
 
 
-def _echo(ctx: Context, agent_id: str, *, what: str) -> None:
-    body = ctx.expect_ok(ctx.patch({"agentId": agent_id}), sent=what)
-    shown = _current_agent(body)
-    if shown != agent_id:
-        ctx.fail(
-            f"agent.agentId {shown!r}",
-            expected=f"agent.agentId {agent_id!r}",
-            exchange=ctx.client.exchanges[-1],
-            title=f"{what}: accepted, but the response shows another agent",
-        )
-
+def _echoed(ctx: Context, agent_id: str, *, what: str) -> Sent:
+    """The agent to set, to be answered 200 showing it in agent.agentId."""
+    return echoed(ctx, "agentId", agent_id, shown_at="agent.agentId", read=_current_agent,
+                  what=what, noun="agent")
 
 
 @check(
@@ -76,8 +72,9 @@ def known_agents_accepted(ctx: Context) -> None:
     """
     current = _current_agent(ctx.state())
     agents = sorted(ctx.fixtures.agent_ids, key=lambda a: a == current)
-    for agent_id in agents:
-        _echo(ctx, agent_id, what=f"agentId {agent_id!r} of the account")
+    # Each answer shows its own agent: they are judged each on its own.
+    send_all(ctx, [_echoed(ctx, agent_id, what=f"agentId {agent_id!r} of the account")
+                   for agent_id in agents])
 
 
 def _extensions(ctx: Context) -> list[str]:
@@ -113,9 +110,10 @@ def agent_id_length_enforced(ctx: Context) -> None:
     generated overlong ids are rejected. The campaign must not change.
     """
     shortest, longest = agent_id_bounds(ctx)
-    for agent_id in ctx.fixtures.agent_ids:
-        if len(agent_id) in (shortest, longest):
-            _echo(ctx, agent_id, what=f"agentId of {len(agent_id)} characters at the bound")
+    send_all(ctx, [_echoed(ctx, agent_id,
+                           what=f"agentId of {len(agent_id)} characters at the bound")
+                   for agent_id in ctx.fixtures.agent_ids
+                   if len(agent_id) in (shortest, longest)])
     before = ctx.state()
     token = format(ctx.seed_for("agent"), "016x")
     filler = "agent_" + token * (max(300, 2 * longest) // len(token) + 1)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from strategies import concurrent_calls
 
 from .._catalogue import MUST, Cite, check
-from .._client import Exchange
 from .._context import Context
 from ._probing import (
     Sent,
+    echoed,
     expect_unchanged,
     invalid_cases,
     refuse_all,
@@ -47,17 +47,9 @@ def out_of_range(ctx: Context) -> tuple[int, ...]:
 
 def _echoed(ctx: Context, value: int) -> Sent:
     """concurrentCalls `value`, to be answered 200 showing that value."""
-    def judge(exchange: Exchange) -> None:
-        body = ctx.expect_ok(exchange, sent=f"concurrentCalls {value}")
-        if body.get("concurrentCalls") != value:
-            ctx.fail(
-                f"concurrentCalls {body.get('concurrentCalls')!r}",
-                expected=f"concurrentCalls {value}",
-                exchange=exchange,
-                title=f"concurrentCalls {value} accepted, but the response shows another value",
-            )
-
-    return {"body": {"concurrentCalls": value}}, judge
+    return echoed(ctx, "concurrentCalls", value, shown_at="concurrentCalls",
+                  read=lambda body: body.get("concurrentCalls"),
+                  what=f"concurrentCalls {value}", noun="value")
 
 
 @check(

@@ -8,12 +8,15 @@ from .._catalogue import MUST, Cite, check
 from .._context import Context
 from ._probing import (
     Case,
+    Sent,
     alone_and_beside,
+    echoed,
     expect_unchanged,
     invalid_cases,
     other_than,
     refuse_all,
     refuse_generated,
+    send_all,
 )
 
 _PHONE = "/components/schemas/UpdateCampaignRequest/properties/sipPhoneNumber"
@@ -38,17 +41,10 @@ FOREIGN_DIGITS = {
 }
 
 
-def _echo(ctx: Context, number: str, *, what: str) -> None:
-    body = ctx.expect_ok(ctx.patch({"sipPhoneNumber": number}), sent=what)
-    phone = body.get("phoneNumber")
-    shown = phone.get("sipPhoneNumber") if isinstance(phone, dict) else phone
-    if shown != number:
-        ctx.fail(
-            f"phoneNumber.sipPhoneNumber {shown!r}",
-            expected=f"phoneNumber.sipPhoneNumber {number!r}",
-            exchange=ctx.client.exchanges[-1],
-            title=f"{what}: accepted, but the response shows another number",
-        )
+def _echoed(ctx: Context, number: str, *, what: str) -> Sent:
+    """The number to set, to be answered 200 showing it in phoneNumber."""
+    return echoed(ctx, "sipPhoneNumber", number, shown_at="phoneNumber.sipPhoneNumber",
+                  read=_current_number, what=what, noun="number")
 
 
 def digit_bounds(ctx: Context) -> tuple[int, int]:
@@ -80,8 +76,9 @@ def provisioned_numbers_accepted(ctx: Context) -> None:
     numbers = list(ctx.fixtures.phone_numbers)
     # Start with a number the campaign does not have, so each request changes it.
     numbers.sort(key=lambda n: n == current)
-    for number in numbers:
-        _echo(ctx, number, what=f"provisioned sipPhoneNumber {number}")
+    # Each answer shows its own number: they are judged each on its own.
+    send_all(ctx, [_echoed(ctx, number, what=f"provisioned sipPhoneNumber {number}")
+                   for number in numbers])
 
 
 def _malformed(number: str) -> list[tuple[str, str]]:
