@@ -112,6 +112,12 @@ def send_each(ctx: Context, calls: Sequence[dict[str, Any]],
     not about concurrency, and a failure shows an exchange its one-line
     reproduction repeats exactly. Stops at the first failure, as sending one
     at a time would; returns the exchanges that stand.
+
+    When the last batch had a request accepted (the calls change the
+    campaign, and the target applied them in an order of its own), its last
+    call is sent once more, alone, and judged: the campaign then ends as that
+    call leaves it, so what the run sends next, and so the whole run, is the
+    same for the same seed.
     """
     def verdict(index: int, exchange: Exchange) -> None:
         if exchange.error is not None:
@@ -139,6 +145,11 @@ def send_each(ctx: Context, calls: Sequence[dict[str, Any]],
                 verdict(start + offset, exchange)
             stand.append(exchange)
         start += len(chunk)
+    last = stand[-len(chunk):] if calls else []
+    if len(last) > 1 and last[-1].batch > 1 and any(
+            e.status is not None and 200 <= e.status < 300 for e in last):
+        settled = ctx.patch_batch([calls[-1]])[0]
+        verdict(len(calls) - 1, settled)
     return stand
 
 

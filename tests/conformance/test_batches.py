@@ -197,3 +197,19 @@ def test_the_report_names_a_request_sent_beside_others() -> None:
     names = [step_name(e) for e in ctx.client.exchanges]
     assert names[0].endswith("→ 400  (one of 3 sent at once)")
     assert names[3].endswith("→ 400")
+
+
+def test_accepted_updates_sent_together_end_with_the_last_sent_again_alone() -> None:
+    # The target applied them in an order of its own: the last call, sent once more
+    # alone, leaves the campaign the same way on every run of the seed.
+    server = Server(lambda body, before: 200)
+    ctx = context(server, concurrency=3)
+    answers = send_each(ctx, [{"body": {"n": i}} for i in range(5)], lambda i, e: None)
+    assert len(answers) == 5
+    sent = [(e.request_text(), e.batch) for e in ctx.client.exchanges]
+    assert sent[-1] == (json.dumps({"n": 4}), 0)
+    assert [text for text, _ in sent] == [json.dumps({"n": i}) for i in (0, 1, 2, 3, 4, 4)]
+    # Refused, they changed nothing: no request more.
+    ctx = context(Server(lambda body, before: 400), concurrency=3)
+    send_each(ctx, [{"body": {"n": i}} for i in range(5)], lambda i, e: None)
+    assert len(ctx.client.exchanges) == 5
