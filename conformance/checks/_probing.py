@@ -108,10 +108,12 @@ def send_each(ctx: Context, calls: Sequence[dict[str, Any]],
     A batched answer that fails, or a batched request that got none, is not
     held against the target: call i is sent again, alone, and that exchange
     is judged instead; the batched one is marked superseded, and the run-wide
-    response checks skip it. So sending at once never fails a check that is
-    not about concurrency, and a failure shows an exchange its one-line
-    reproduction repeats exactly. Stops at the first failure, as sending one
-    at a time would; returns the exchanges that stand.
+    response checks skip it. A request unanswered beside others and answered
+    alone turns the rest of the run to one at a time (`Client.one_at_a_time`).
+    So sending at once never fails a check that is not about concurrency, and
+    a failure shows an exchange its one-line reproduction repeats exactly.
+    Stops at the first failure, as sending one at a time would; returns the
+    exchanges that stand.
 
     When the last batch had a request accepted (the calls change the
     campaign, and the target applied them in an order of its own), its last
@@ -136,12 +138,15 @@ def send_each(ctx: Context, calls: Sequence[dict[str, Any]],
             except CheckFailure:
                 if exchange.batch < 2:
                     raise
-                if exchange.error is not None and ctx.client.one_at_a_time is None:
+                batched, exchange = exchange, ctx.patch_batch([chunk[offset]])[0]
+                batched.superseded = True
+                if batched.error is not None and exchange.error is None \
+                        and ctx.client.one_at_a_time is None:
+                    # No answer beside others, an answer alone: the target serves one
+                    # connection at a time. (No answer alone either is the request's.)
                     ctx.client.one_at_a_time = (
-                        f"request {exchange.number}, sent beside {exchange.batch - 1} others, "
-                        f"got no answer ({exchange.error})")
-                exchange.superseded = True
-                exchange = ctx.patch_batch([chunk[offset]])[0]
+                        f"request {batched.number}, sent beside {batched.batch - 1} others, "
+                        f"got no answer ({batched.error}); sent again alone, it was answered")
                 verdict(start + offset, exchange)
             stand.append(exchange)
         start += len(chunk)

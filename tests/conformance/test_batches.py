@@ -213,3 +213,14 @@ def test_accepted_updates_sent_together_end_with_the_last_sent_again_alone() -> 
     ctx = context(Server(lambda body, before: 400), concurrency=3)
     send_each(ctx, [{"body": {"n": i}} for i in range(5)], lambda i, e: None)
     assert len(ctx.client.exchanges) == 5
+
+
+def test_a_request_never_answered_fails_and_does_not_turn_the_run_to_one_at_a_time() -> None:
+    # Unanswered alone too: the request's own fault (a mock that hangs on some bodies),
+    # not a target that serves one connection at a time.
+    server = Server(lambda body, before: None if body == '{"n": 1}' else 400)
+    ctx = context(server, concurrency=3)
+    with pytest.raises(CheckFailure, match="did not answer"):
+        refuse_each(ctx, probes(3))
+    assert ctx.client.one_at_a_time is None
+    assert ctx.batch_width() == 3
