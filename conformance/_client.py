@@ -95,8 +95,8 @@ class Exchange:
     wire_length: int = 0  # body bytes as received, before content codings are undone
     # Sent at the same moment as `batch - 1` other requests (0: alone).
     batch: int = 0
-    # A batched refusal its check did not accept, sent again alone: the check judged
-    # the later exchange, and the run-wide checks judge that one, not this.
+    # Sent beside others and then again alone (its check would have failed it, or it
+    # got no answer): the check judged the later exchange, and so do the run-wide checks.
     superseded: bool = False
 
     @property
@@ -435,6 +435,16 @@ class Client:
         if failures:
             raise failures[0]
         return batch
+
+    def answered_only_alone(self, batched: Exchange) -> None:
+        """`batched`, sent beside others, got no answer, and the same request sent
+        alone did: the target serves one connection at a time (which the contract
+        leaves to it). Independent requests go one at a time from now on; the
+        first such request is the reason kept."""
+        if self.one_at_a_time is None:
+            self.one_at_a_time = (
+                f"request {batched.number}, sent beside {batched.batch - 1} others, "
+                f"got no answer ({batched.error}); sent again alone, it was answered")
 
     def _released(self) -> None:
         """In a parallel send: wait until every request of the batch may go."""

@@ -154,7 +154,8 @@ class Terminal:
                if median is not None and worst is not None else "")
             + (f", {stats.retried} retried after 429" if stats.retried else "")
             + f", {self.clock() - self._started:.1f} s"
-            + (f", independent ones up to {run.parallel} at once" if run.parallel > 1 else "")
+            + (f", independent ones up to {run.target.parallel} at once"
+               if run.target.parallel > 1 else "")
         )
         if run.client.one_at_a_time:
             self._line(f"one at a time since {run.redact(run.client.one_at_a_time)}")

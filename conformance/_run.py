@@ -82,11 +82,6 @@ class Run:
             clock=self.target_clock,
         )
 
-    @property
-    def parallel(self) -> int:
-        """How many independent requests the run may send at once."""
-        return self.target.parallel
-
     def exchanges_of(self, check_id: str) -> list[Exchange]:
         return [e for e in self.client.exchanges if e.check_id == check_id]
 
@@ -131,7 +126,7 @@ class Run:
                 "retried_after_429": stats.retried,
                 "median_seconds": stats.median(),
                 "worst_seconds": stats.worst(),
-                "at_once": self.parallel,
+                "at_once": self.target.parallel,
                 "one_at_a_time_since": self.client.one_at_a_time,
             },
             "wall_seconds": round(self.clock() - self.started, 3),

@@ -140,13 +140,9 @@ def send_each(ctx: Context, calls: Sequence[dict[str, Any]],
                     raise
                 batched, exchange = exchange, ctx.patch_batch([chunk[offset]])[0]
                 batched.superseded = True
-                if batched.error is not None and exchange.error is None \
-                        and ctx.client.one_at_a_time is None:
-                    # No answer beside others, an answer alone: the target serves one
-                    # connection at a time. (No answer alone either is the request's.)
-                    ctx.client.one_at_a_time = (
-                        f"request {batched.number}, sent beside {batched.batch - 1} others, "
-                        f"got no answer ({batched.error}); sent again alone, it was answered")
+                if batched.error is not None and exchange.error is None:
+                    # (No answer alone either is the request's own fault.)
+                    ctx.client.answered_only_alone(batched)
                 verdict(start + offset, exchange)
             stand.append(exchange)
         start += len(chunk)

@@ -37,11 +37,15 @@ def parallelism(ctx: Context) -> int:
     if wanted < 2:
         ctx.not_exercised(f"--concurrency {wanted} sends nothing in parallel")
     if ctx.client.one_at_a_time is not None:
-        # Earlier in the run a request sent beside others got no answer at all: the
-        # target serves one connection at a time, which the contract leaves to it.
-        ctx.not_exercised("the target did not answer requests sent at once: "
-                          + ctx.client.one_at_a_time)
+        not_served_at_once(ctx)
     return wanted
+
+
+def not_served_at_once(ctx: Context) -> None:
+    """The target serves one connection at a time (`Client.answered_only_alone`),
+    which the contract leaves to it: nothing to judge here."""
+    ctx.not_exercised("the target did not answer requests sent at once: "
+                      + str(ctx.client.one_at_a_time))
 
 
 def current(ctx: Context, model: BehaviourModel) -> State:
@@ -109,12 +113,9 @@ def send_batch(ctx: Context, bodies: list[dict[str, Any]], what: str) -> list[St
             # (the contract leaves that to it), not one that loses updates.
             alone = ctx.client.send("PATCH", ctx.campaign_id, body=body)
             if alone.error is None:
-                ctx.client.one_at_a_time = (
-                    f"request {step.exchange.number}, sent beside {len(bodies) - 1} others, "
-                    f"got no answer ({step.exchange.error}); sent again alone, it was answered")
                 step.exchange.superseded = True
-                ctx.not_exercised("the target did not answer requests sent at once: "
-                                  + ctx.client.one_at_a_time)
+                ctx.client.answered_only_alone(step.exchange)
+                not_served_at_once(ctx)
             fail_batch(ctx, steps, step.exchange, actual=step.exchange.error,
                        expected="an HTTP response", title=f"{step.what}: no answer")
     return steps

@@ -99,8 +99,8 @@ def _send_probe_set(ctx: Context) -> None:
 def judged(ctx: Context, *, hostile: bool = False) -> list[Exchange]:
     """The run's answered PATCH exchanges (hostile ones only when asked).
 
-    A batched refusal sent again alone (Exchange.superseded) is judged by its
-    second answer, not this one.
+    A request sent beside others and then again alone (Exchange.superseded) is
+    judged by the answer it got alone, not this one.
     """
     return [
         e
