@@ -202,7 +202,9 @@ def parse_instant(value: Any) -> datetime | None:
 
 
 @cache
-def _zone_names() -> frozenset[str]:
+def zone_names() -> frozenset[str]:
+    """The IANA zone names this machine knows (its zoneinfo, less the non-IANA
+    entries some systems keep beside them): what scheduledTimezone may be."""
     return frozenset(available_timezones() - {"localtime", "Factory", "posixrules"})
 
 
@@ -450,7 +452,7 @@ def value_problem(rule: FieldRule, value: Any) -> str | None:
             return f"{value!r} does not match {rule.pattern}"
         if rule.format == "date" and not _is_calendar_date(value):
             return f"{value!r} is not a YYYY-MM-DD date"
-        if rule.iana_zone and value not in _zone_names():
+        if rule.iana_zone and value not in zone_names():
             return f"{value!r} is not an IANA time zone"
     if isinstance(value, int) and not isinstance(value, bool) and rule.json_type == "integer":
         low_i, high_i = rule.integer_bounds

@@ -14,6 +14,7 @@ from .._catalogue import CheckFailure
 from .._client import Exchange
 from .._context import Context
 from .._contract import load_contract
+from .._model import AccountWorld, BehaviourModel, ModelRequest
 
 # A case: what a failure says was sent, and the body (a JSON value or RawBody).
 Case = tuple[str, Any]
@@ -53,6 +54,23 @@ def send(ctx: Context, body: Any, *, campaign_id: str | None = None) -> Exchange
     return ctx.patch(**call_for(body, campaign_id=campaign_id))
 
 
+def model_for(ctx: Context) -> BehaviourModel:
+    """The contract's behaviour model for this target's account, at the run's instant."""
+    return BehaviourModel(load_contract(), AccountWorld.from_fixtures(ctx.fixtures),
+                          now=ctx.now())
+
+
+def already_shows(ctx: Context, body: Any, update: dict[str, Any]) -> bool:
+    """Whether the campaign a 200 `body` shows is already what accepting `update`
+    would make it (the model's judgement): sending it would change nothing."""
+    model = model_for(ctx)
+    state = model.observe(body)
+    if state is None:
+        return False
+    after = model.expect(state, ModelRequest(update)).outcomes.get(200)
+    return after is not None and not model.differences(after, body)
+
+
 def governed(body: Any, schema: str = "CampaignResponse") -> Any:
     """What a comparison of two bodies may look at: the properties the schema lists.
 
@@ -74,16 +92,23 @@ def moves(before: dict[str, Any], after: dict[str, Any], fields: Iterable[str]) 
     return "; ".join(f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in fields)
 
 
+def expect_kept(ctx: Context, before: dict[str, Any], after: dict[str, Any], *,
+                expected: str, title: Callable[[str], str], exchange: Exchange | None = None,
+                among: Collection[str] | None = None, ignoring: Collection[str] = ()) -> None:
+    """Fail if a governed field moved from `before` to `after` (only those `among`,
+    none `ignoring`): the failure shows each move, `title(fields)` names them."""
+    moved = [k for k in changed_fields(before, after)
+             if (among is None or k in among) and k not in ignoring]
+    if moved:
+        ctx.fail(moves(before, after, moved), expected=expected, exchange=exchange,
+                 title=title(", ".join(moved)))
+
+
 def expect_unchanged(ctx: Context, before: dict[str, Any], *, what: str) -> None:
     """Read the campaign again and fail, naming the fields, if it moved."""
-    after = ctx.state()
-    moved = changed_fields(before, after)
-    if moved:
-        ctx.fail(
-            moves(before, after, moved),
-            expected=f"the campaign exactly as it was before {what}",
-            title=f"{what} changed the campaign ({', '.join(moved)})",
-        )
+    expect_kept(ctx, before, ctx.state(),
+                expected=f"the campaign exactly as it was before {what}",
+                title=lambda fields: f"{what} changed the campaign ({fields})")
 
 
 # A refusal to probe for: what a failure says was sent, `Context.patch`'s
@@ -115,11 +140,11 @@ def send_each(ctx: Context, calls: Sequence[dict[str, Any]],
     Stops at the first failure, as sending one at a time would; returns the
     exchanges that stand.
 
-    When the last batch had a request accepted (the calls change the
-    campaign, and the target applied them in an order of its own), its last
-    call is sent once more, alone, and judged: the campaign then ends as that
-    call leaves it, so what the run sends next, and so the whole run, is the
-    same for the same seed.
+    When the last batch had an update accepted (anything but an empty object
+    may change the campaign, and the target applied them in an order of its
+    own), its last call is sent once more, alone, and judged: the campaign
+    then ends as that call leaves it, so what the run sends next, and so the
+    whole run, is the same for the same seed.
     """
     def verdict(index: int, exchange: Exchange) -> None:
         if exchange.error is not None:
@@ -148,10 +173,16 @@ def send_each(ctx: Context, calls: Sequence[dict[str, Any]],
         start += len(chunk)
     last = stand[-len(chunk):] if calls else []
     if len(last) > 1 and last[-1].batch > 1 and any(
-            e.status is not None and 200 <= e.status < 300 for e in last):
+            e.status is not None and 200 <= e.status < 300 and _may_change(call)
+            for e, call in zip(last, chunk, strict=True)):
         settled = ctx.patch_batch([calls[-1]])[0]
         verdict(len(calls) - 1, settled)
     return stand
+
+
+def _may_change(call: dict[str, Any]) -> bool:
+    """Whether an accepted call may change the campaign: any but an empty JSON object."""
+    return "raw" in call or call.get("body") != {}
 
 
 def echoed(ctx: Context, field: str, value: Any, *, shown_at: str,

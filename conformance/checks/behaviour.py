@@ -15,9 +15,10 @@ from .._client import Exchange
 from .._context import Context
 from .._contract import load_contract
 from ._probing import (
-    changed_fields,
+    already_shows,
     day_end,
     day_start,
+    expect_kept,
     fresh_name,
     governed,
     moves,
@@ -155,29 +156,33 @@ def expect_others_kept(ctx: Context, sent: dict[str, Any], before: dict[str, Any
                        exchange: Exchange, after: dict[str, Any], *, read: str) -> None:
     touched = {name for field in sent if field in ctx.contract.fields
                for name in ctx.contract.governs(field)}
-    moved = [k for k in changed_fields(normalised(before), normalised(after)) if k not in touched]
-    if moved:
-        ctx.fail(
-            moves(before, after, moved),
-            expected="every field the request omits exactly as it was",
-            exchange=exchange,
-            title=f"{describe(sent)} changed omitted fields ({', '.join(moved)}) {read}",
-        )
+    expect_kept(ctx, normalised(before), normalised(after), ignoring=touched,
+                expected="every field the request omits exactly as it was", exchange=exchange,
+                title=lambda fields: f"{describe(sent)} changed omitted fields ({fields}) {read}")
 
 
-def partial_update(ctx: Context, setup: dict[str, Any], body: dict[str, Any]) -> None:
-    """Give the campaign known values with ``setup``, then send ``body``.
+def partial_update(ctx: Context, setup: dict[str, Any], body: dict[str, Any],
+                   current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Give the campaign known values with ``setup``, then send ``body``; returns
+    the campaign as read again afterwards.
 
     The campaign before is the set-up's answer, not an empty update's: an
-    empty update is itself a partial update and could reset fields.
+    empty update is itself a partial update and could reset fields. The one
+    exception is ``current``, the previous call's read: it was judged to keep
+    every field, and when it already shows what the set-up would make of the
+    campaign (the model's judgement), the set-up is not sent.
     """
-    before = ctx.expect_ok(ctx.patch(setup), sent=f"the set-up {describe(setup)}")
+    if current is not None and already_shows(ctx, current, setup):
+        before = current
+    else:
+        before = ctx.expect_ok(ctx.patch(setup), sent=f"the set-up {describe(setup)}")
     exchange = ctx.patch(body)
     after = ctx.expect_ok(exchange, sent=f"the partial update {describe(body)}")
     expect_others_kept(ctx, body, before, exchange, after, read="in the answer")
     reread = ctx.patch({})
-    expect_others_kept(ctx, body, before, reread,
-                       ctx.expect_ok(reread, sent="an empty update"), read="when read again")
+    again = ctx.expect_ok(reread, sent="an empty update")
+    expect_others_kept(ctx, body, before, reread, again, read="when read again")
+    return again
 
 
 @check(
@@ -207,12 +212,14 @@ def omitted_fields_unchanged(ctx: Context) -> None:
         {"agentId": ctx.fixtures.agent_ids[-1]},
         {"sipPhoneNumber": ctx.fixtures.phone_numbers[-1]},
     ]
+    current: dict[str, Any] | None = None
     for body in singles:
-        partial_update(ctx, setup, body)
+        current = partial_update(ctx, setup, body, current)
 
     @ctx.given(valid_bodies(ctx))
     def generated(body: dict[str, Any]) -> None:
-        partial_update(ctx, setup, body)
+        nonlocal current
+        current = partial_update(ctx, setup, body, current)
 
     generated()
 
@@ -248,15 +255,9 @@ def refused_unchanged(ctx: Context, case: InvalidBody) -> None:
     before = ctx.state()
     exchange = send(ctx, case.body)
     ctx.expect_rejected(exchange, case.statuses, sent=case.reason)
-    after = ctx.state()
-    moved = changed_fields(normalised(before), normalised(after))
-    if moved:
-        ctx.fail(
-            moves(before, after, moved),
-            expected="the campaign exactly as before the refused request",
-            exchange=exchange,
-            title=f"{case.reason}: refused, yet {', '.join(moved)} changed",
-        )
+    expect_kept(ctx, normalised(before), normalised(ctx.state()),
+                expected="the campaign exactly as before the refused request", exchange=exchange,
+                title=lambda fields: f"{case.reason}: refused, yet {fields} changed")
 
 
 @check(

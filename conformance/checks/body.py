@@ -14,15 +14,18 @@ from .._client import Exchange
 from .._context import Context
 from ._probing import (
     Case,
-    changed_fields,
+    Sent,
+    call_for,
+    expect_kept,
     expect_unchanged,
     fresh_name,
     future_schedule,
     invalid_cases,
-    moves,
     refuse_all,
     refuse_generated,
-    send,
+    send_all,
+    send_drawn,
+    send_one,
     visible_change,
 )
 
@@ -151,14 +154,8 @@ def empty_object_changes_nothing(ctx: Context) -> None:
     for attempt in ("first", "second"):
         exchange = ctx.patch({})
         after = ctx.expect_ok(exchange, sent=f"the empty object {{}} ({attempt} time)")
-        moved = changed_fields(state, after)
-        if moved:
-            ctx.fail(
-                moves(state, after, moved),
-                expected="every field as the previous update left it",
-                exchange=exchange,
-                title=f"an empty update changed {', '.join(moved)}",
-            )
+        expect_kept(ctx, state, after, expected="every field as the previous update left it",
+                    exchange=exchange, title=lambda fields: f"an empty update changed {fields}")
 
 
 # Properties the request does not document, some named like response fields
@@ -204,31 +201,31 @@ def unknown_properties_ignored(ctx: Context) -> None:
     nothing else changed.
     """
     before = ctx.state()
+    latest = before
 
-    def probe(extra: dict[str, Any], what: str) -> None:
-        nonlocal before
-        change = visible_change(before)
-        exchange = ctx.patch({**extra, **change})
-        after = ctx.expect_ok(exchange, sent=f"a valid update with {what}")
+    def probe(extra: dict[str, Any], what: str) -> Sent:
+        # Each probe changes only concurrentCalls, to a value of its own: whatever
+        # order a batch is applied in, an answer is the campaign as it was with
+        # that one value.
+        nonlocal latest
+        change = visible_change(latest)
+        latest = {**latest, **change}
         expected = {**before, **change}
-        moved = changed_fields(expected, after)
-        if moved:
-            ctx.fail(
-                moves(expected, after, moved),
-                expected=f"only concurrentCalls becomes {change['concurrentCalls']}",
-                exchange=exchange,
-                title=f"{what} changed {', '.join(moved)}",
-            )
-        before = after
 
-    probe(UNKNOWN_PROPERTIES, "undocumented properties " + ", ".join(UNKNOWN_PROPERTIES))
+        def judge(exchange: Exchange) -> None:
+            after = ctx.expect_ok(exchange, sent=f"a valid update with {what}")
+            expect_kept(ctx, expected, after, exchange=exchange,
+                        expected=f"only concurrentCalls becomes {change['concurrentCalls']}",
+                        title=lambda fields: f"{what} changed {fields}")
+
+        return {"body": {**extra, **change}}, judge
+
+    send_one(ctx, probe(UNKNOWN_PROPERTIES,
+                        "undocumented properties " + ", ".join(UNKNOWN_PROPERTIES)))
     extras = st.dictionaries(_unknown_names(ctx), _UNKNOWN_VALUES, min_size=1, max_size=3)
-
-    @ctx.given(extras, max_examples=max(3, ctx.profile.max_examples // 2))
-    def generated(extra: dict[str, Any]) -> None:
-        probe(extra, f"undocumented properties {sorted(extra)}")
-
-    generated()
+    send_drawn(ctx, extras,
+               lambda extra: probe(extra, f"undocumented properties {sorted(extra)}"),
+               max_examples=max(3, ctx.profile.max_examples // 2))
 
 
 # ---------------------------------------------------------------- values
@@ -347,17 +344,20 @@ EQUIVALENT_MEDIA_TYPES = (
 )
 
 
-def _shows_change(ctx: Context, exchange: Exchange, change: dict[str, Any], *, what: str) -> None:
-    """A 200 whose body shows every field of `change` as sent."""
-    body = ctx.expect_ok(exchange, sent=what)
-    wrong = {k: body.get(k, "(absent)") for k, v in change.items() if body.get(k) != v}
-    if wrong:
-        ctx.fail(
-            ", ".join(f"{k} {ascii(v)}" for k, v in wrong.items()),
-            expected=", ".join(f"{k} {ascii(v)}" for k, v in change.items() if k in wrong),
-            exchange=exchange,
-            title=f"{what}: accepted, but the change is not shown",
-        )
+def _showing(ctx: Context, call: dict[str, Any], change: dict[str, Any], *, what: str) -> Sent:
+    """`call`, to be answered 200 with a body that shows every field of `change` as sent."""
+    def judge(exchange: Exchange) -> None:
+        body = ctx.expect_ok(exchange, sent=what)
+        wrong = {k: body.get(k, "(absent)") for k, v in change.items() if body.get(k) != v}
+        if wrong:
+            ctx.fail(
+                ", ".join(f"{k} {ascii(v)}" for k, v in wrong.items()),
+                expected=", ".join(f"{k} {ascii(v)}" for k, v in change.items() if k in wrong),
+                exchange=exchange,
+                title=f"{what}: accepted, but the change is not shown",
+            )
+
+    return call, judge
 
 
 @check(
@@ -376,11 +376,13 @@ def media_type_variants_accepted(ctx: Context) -> None:
     200 and show the change.
     """
     before = ctx.state()
+    sends: list[Sent] = []
     for media_type in EQUIVALENT_MEDIA_TYPES:
         change = visible_change(before)
-        exchange = ctx.patch(change, content_type=media_type)
-        _shows_change(ctx, exchange, change, what=f"a valid update as {media_type}")
+        sends.append(_showing(ctx, {"body": change, "content_type": media_type}, change,
+                              what=f"a valid update as {media_type}"))
         before = {**before, **change}
+    send_all(ctx, sends)
 
 
 @check(
@@ -403,9 +405,13 @@ def equivalent_json_forms_accepted(ctx: Context) -> None:
     def next_change() -> dict[str, Any]:
         return {"campaignName": fresh_name(ctx, "Façade/Ü 😀"), **visible_change(state)}
 
+    # One form each, each with its own name and concurrentCalls: the answers
+    # of a batch tell apart.
     change = next_change()
+    sends: list[Sent] = []
     for index in range(len(json_encodings(value=change))):
         form, raw = json_encodings(value=change)[index]
-        _shows_change(ctx, send(ctx, raw), change, what=f"a valid update written as {form}")
+        sends.append(_showing(ctx, call_for(raw), change, what=f"a valid update written as {form}"))
         state = {**state, **change}
         change = next_change()
+    send_all(ctx, sends)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import combinations
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from strategies import (
     Schedule,
@@ -22,14 +22,13 @@ from strategies import (
 from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
-from .._model import parse_instant
+from .._model import parse_instant, zone_names
 from ._probing import (
     Sent,
-    changed_fields,
     day_end,
     day_start,
+    expect_kept,
     expect_unchanged,
-    moves,
     refuse_all,
     refuse_drawn,
     refuse_generated,
@@ -123,7 +122,7 @@ def fixed_schedules(ctx: Context) -> list[tuple[str, Schedule]]:
         ("00:00:00 in London's summer", date(year, 6, 30), time(0), "Europe/London"),
         ("23:59:59 on New Year's Eve", date(year, 12, 31), time(23, 59, 59), "Europe/London"),
     ]
-    known = available_timezones()
+    known = zone_names()
     return [(what, local_schedule(d, t, z)) for what, d, t, z in cases if z in known]
 
 
@@ -188,12 +187,16 @@ def future_schedule_accepted(ctx: Context) -> None:
     what, fixed = fixed_schedules(ctx)[0]
     expect_scheduled(ctx, ctx.patch(schedule_body(fixed)), sent=f"a schedule: {what}")
 
-    @ctx.given(schedules(after=day_end(ctx) + LEAD))
-    def generated(schedule: Schedule) -> None:
-        sent = f"a schedule {schedule.date} {schedule.time} {schedule.zone}"
-        expect_scheduled(ctx, ctx.patch(schedule_body(schedule)), sent=sent)
+    send_drawn(ctx, schedules(after=day_end(ctx) + LEAD), lambda schedule: scheduling(
+        ctx, schedule, sent=f"a schedule {schedule.date} {schedule.time} {schedule.zone}"))
 
-    generated()
+
+def scheduling(ctx: Context, schedule: Schedule, *, sent: str) -> Sent:
+    """`schedule` sent, to be answered 200 with the campaign shown as scheduled."""
+    def judge(exchange: Exchange) -> None:
+        expect_scheduled(ctx, exchange, sent=sent)
+
+    return {"body": schedule_body(schedule)}, judge
 
 
 def instant_sent(ctx: Context, what: str, schedule: Schedule) -> Sent:
@@ -322,7 +325,7 @@ def today_cases(now: datetime, margin: timedelta
          lambda s: wall_time_as_utc(s) > now + margin),
         ("by date in a zone west of UTC", WEST_OF_UTC, lambda s: True),
     )
-    known = available_timezones()
+    known = zone_names()
     cases, undecidable = [], []
     for way, zones, shows in ways:
         found = None
@@ -480,7 +483,7 @@ def schedule_timezone_must_be_iana(ctx: Context) -> None:
     regions, abbreviations such as PST, UTC offsets, padded names and paths.
     """
     full = future_fields(ctx)
-    known = available_timezones()
+    known = zone_names()
     cases = [(f"scheduledTimezone {bad!r}", {**full, "scheduledTimezone": bad})
              for bad in BAD_ZONES if bad not in known]
     rejected_unchanged(ctx, cases)
@@ -543,15 +546,9 @@ def unmoved(ctx: Context, before: dict[str, Any], body: dict[str, Any], *, sent:
     """`body`, to be answered 200 with the schedule as `before` shows it."""
     def judge(exchange: Exchange) -> None:
         after = ctx.expect_ok(exchange, sent=sent)
-        shown = ctx.contract.governs(ctx.contract.schedule_flag)
-        moved = [k for k in changed_fields(before, after) if k in shown]
-        if moved:
-            ctx.fail(
-                moves(before, after, moved),
-                expected="the schedule exactly as before",
-                exchange=exchange,
-                title=f"{sent} changed the schedule ({', '.join(moved)})",
-            )
+        expect_kept(ctx, before, after, among=ctx.contract.governs(ctx.contract.schedule_flag),
+                    expected="the schedule exactly as before", exchange=exchange,
+                    title=lambda fields: f"{sent} changed the schedule ({fields})")
 
     return {"body": body}, judge
 

@@ -35,13 +35,13 @@ from .._contract import Contract, load_contract
 from .._model import (
     ABSENT,
     DECISIVE_MARGIN,
-    AccountWorld,
     BehaviourModel,
     ModelRequest,
     State,
     Verdict,
 )
 from .._run import failure_of
+from ._probing import model_for
 
 _OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
 _REQUEST = "/components/schemas/UpdateCampaignRequest/properties"
@@ -484,11 +484,6 @@ def history_settings(ctx: Context) -> hypothesis.settings:
     return ctx.hypothesis_settings(
         max_examples=sequences, stateful_step_count=steps, verbosity=Verbosity.quiet
     )
-
-
-def model_for(ctx: Context) -> BehaviourModel:
-    return BehaviourModel(load_contract(), AccountWorld.from_fixtures(ctx.fixtures),
-                          now=ctx.now())
 
 
 def run_histories(ctx: Context, machine: type[RuleBasedStateMachine],

@@ -14,10 +14,9 @@ from .._client import Exchange
 from .._context import Context
 from ._probing import (
     Sent,
-    changed_fields,
+    expect_kept,
     expect_unchanged,
     invalid_cases,
-    moves,
     refuse_all,
     refuse_generated,
     send_all,
@@ -91,14 +90,9 @@ def dynamic_variables_accepted(ctx: Context) -> None:
     def accepted(variables: dict[str, Any], what: str) -> Sent:
         def judge(exchange: Exchange) -> None:
             after = ctx.expect_ok(exchange, sent=f"dynamicVariables with {what}")
-            moved = changed_fields(before, after)
-            if moved:
-                ctx.fail(
-                    moves(before, after, moved),
-                    expected="only dynamicVariables changes; the fields shown stay as they were",
-                    exchange=exchange,
-                    title=f"setting dynamicVariables changed {', '.join(moved)}",
-                )
+            expect_kept(ctx, before, after, exchange=exchange, expected=(
+                            "only dynamicVariables changes; the fields shown stay as they were"),
+                        title=lambda fields: f"setting dynamicVariables changed {fields}")
 
         return {"body": {"dynamicVariables": variables}}, judge
 

@@ -18,7 +18,7 @@ from conformance._context import PROFILES, Context
 from conformance._har import har_document
 from conformance._spec import load_spec
 from conformance._target import Fixtures, Limits, Secret, Target
-from conformance.checks._probing import refuse_each, refuse_generated, send_each
+from conformance.checks._probing import already_shows, refuse_each, refuse_generated, send_each
 from conformance.checks.responses import judged
 from strategies import invalid_bodies
 
@@ -213,6 +213,11 @@ def test_accepted_updates_sent_together_end_with_the_last_sent_again_alone() -> 
     ctx = context(Server(lambda body, before: 400), concurrency=3)
     send_each(ctx, [{"body": {"n": i}} for i in range(5)], lambda i, e: None)
     assert len(ctx.client.exchanges) == 5
+    # Empty updates accepted change nothing either.
+    ctx = context(Server(lambda body, before: 200), concurrency=3)
+    send_each(ctx, [{"body": {}, "headers": {"X-N": str(i)}} for i in range(5)],
+              lambda i, e: None)
+    assert len(ctx.client.exchanges) == 5
 
 
 def test_a_request_never_answered_fails_and_does_not_turn_the_run_to_one_at_a_time() -> None:
@@ -224,3 +229,19 @@ def test_a_request_never_answered_fails_and_does_not_turn_the_run_to_one_at_a_ti
         refuse_each(ctx, probes(3))
     assert ctx.client.one_at_a_time is None
     assert ctx.batch_width() == 3
+
+
+def test_a_set_up_is_skipped_only_when_the_model_says_the_campaign_already_shows_it() -> None:
+    ctx = context(Server(lambda body, before: 200))
+    setup = {"isScheduled": True, "scheduledDate": "2099-03-20", "scheduledTime": "09:15:00",
+             "scheduledTimezone": "Europe/Berlin", "concurrentCalls": 9}
+    shown = {"campaignId": "camp_1", "campaignName": "Mine", "campaignStatus": "scheduled",
+             "concurrentCalls": 9, "agent": {"agentId": "agent_one"},
+             "phoneNumber": {"sipPhoneNumber": "+14155550100"}, "scheduled": True,
+             "scheduledDate": "2099-03-20T08:15:00.000Z"}  # 09:15 in Berlin, still CET
+    assert already_shows(ctx, shown, setup)
+    assert not already_shows(ctx, {**shown, "concurrentCalls": 8}, setup)
+    assert not already_shows(ctx, {**shown, "scheduledDate": "2099-03-20T09:15:00.000Z"}, setup)
+    assert not already_shows(ctx, {**shown, "scheduled": False, "campaignStatus": "live",
+                                   "scheduledDate": None}, setup)
+    assert not already_shows(ctx, "not an object", setup)
