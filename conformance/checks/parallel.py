@@ -8,7 +8,7 @@ at once gets the same answer each time.
 
 Bounded: a small fixed number of requests at once (``--concurrency N`` or
 ``[limits] concurrency``, at most 8). On by default against a loopback
-target (3 at once); elsewhere the checks run only when asked.
+target (8 at once); elsewhere the checks run only when asked.
 (``concurrency.py`` is the concurrentCalls field, not this.)
 """
 

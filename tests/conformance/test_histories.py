@@ -16,6 +16,7 @@ from conformance._context import PROFILES, Context
 from conformance._embedded import start_embedded
 from conformance._spec import load_spec
 from conformance._target import (
+    LOOPBACK_PARALLEL,
     MAX_PARALLEL,
     Fixtures,
     Limits,
@@ -89,7 +90,7 @@ def test_parallel_sends_respect_the_request_budget() -> None:
 
 def test_concurrency_is_on_by_default_on_loopback_only() -> None:
     loopback = Client(target())
-    assert parallelism(context(loopback)) == 3
+    assert parallelism(context(loopback)) == LOOPBACK_PARALLEL
     remote = Client(target("https://staging.example.com"))
     with pytest.raises(NotExercised, match="--concurrency N"):
         parallelism(context(remote))
