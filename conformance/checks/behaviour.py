@@ -14,8 +14,11 @@ from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
 from .._contract import load_contract
+from .._restore import restore_body
 from ._probing import (
     already_shows,
+    call_for,
+    changed_fields,
     day_end,
     day_start,
     expect_kept,
@@ -23,7 +26,9 @@ from ._probing import (
     governed,
     moves,
     other_than,
+    refusal,
     send,
+    send_all,
 )
 from .schedule import expect_unscheduled, far_year, local_schedule, parse_instant, show
 
@@ -271,22 +276,61 @@ def rejected_request_changes_nothing(ctx: Context) -> None:
 
     Sends bodies with one invalid field beside valid ones (a new
     concurrentCalls, agent, number or schedule); each is refused and the
-    campaign read before and after is the same.
+    campaign read before and after is the same. Without shrinking (the quick
+    profile) the fixed bodies, then the generated ones, go out as one set
+    (at once where the target allows) with the campaign read before and
+    after the set; a set that moved it is sent again a body at a time, so
+    the failure names the body.
     """
-    for case in fixed_invalid(ctx):
-        refused_unchanged(ctx, case)
+    fixed = fixed_invalid(ctx)
     bodies = invalid_bodies(
         agent_ids=ctx.fixtures.agent_ids,
         phone_numbers=ctx.fixtures.phone_numbers,
         now=day_start(ctx),
         contract=ctx.contract,
     )
+    if ctx.profile.shrink:
+        for case in fixed:
+            refused_unchanged(ctx, case)
+
+        @ctx.given(bodies)
+        def generated(case: InvalidBody) -> None:
+            refused_unchanged(ctx, case)
+
+        generated()
+        return
+    drawn: list[InvalidBody] = []
 
     @ctx.given(bodies)
-    def generated(case: InvalidBody) -> None:
-        refused_unchanged(ctx, case)
+    def draw(case: InvalidBody) -> None:
+        drawn.append(case)
 
-    generated()
+    draw()
+    # Two sets: the fixed bodies each set values the campaign does not have, so
+    # together they cannot put a moved field back; generated ones might.
+    for cases in (fixed, drawn):
+        refused_together_unchanged(ctx, cases)
+
+
+def refused_together_unchanged(ctx: Context, cases: list[InvalidBody]) -> None:
+    """Each case refused, and the campaign read before and after them all the same;
+    when it moved, put back and each case again with reads around it: the failure
+    names the body."""
+    before = ctx.state()
+    send_all(ctx, [refusal(ctx, (case.reason, call_for(case.body), case.statuses))
+                   for case in cases])
+    after = ctx.state()
+    if not changed_fields(normalised(before), normalised(after)):
+        return
+    # The campaign put back as it was (the set left it holding the very values a
+    # body would move it to), then each body alone. What moved is held against
+    # the target only when a body moves it alone: a change no single refused
+    # request reproduces is not attributable to one.
+    restore = restore_body(before, contract=ctx.contract, now=ctx.now())
+    if restore:
+        ctx.expect_ok(ctx.patch(restore), sent=f"the campaign's values before the set: {restore}")
+    for case in cases:
+        refused_unchanged(ctx, case)
 
 
 def documented_view(exchange: Exchange) -> Any:
