@@ -73,7 +73,12 @@ def run_level(level: str, target: Path, workdir: Path) -> tuple[int, dict[str, s
     command = [sys.executable, "-m", "conformance", "run", "--target", str(target),
                "--no-allure", "--seed", SEED, "--summary-json", str(summary), "--level", level,
                # Prism never answers a body that is not JSON: do not wait 10 s for each.
-               "--timeout", "1"]
+               "--timeout", "1",
+               # One request at a time, as against any server not on loopback: Prism
+               # exits on a body with a property name outside Latin-1 (bench/prism.md),
+               # which a check stopped at its first failure never sends, but a batch
+               # already in flight may carry.
+               "--concurrency", "1"]
     env = {**os.environ, KEY_ENV: "any-non-empty-key"}
     started = time.monotonic()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,

@@ -16,6 +16,7 @@ from .._context import Context
 from .._contract import load_contract
 from .._restore import restore_body
 from ._probing import (
+    Sent,
     already_shows,
     call_for,
     changed_fields,
@@ -29,6 +30,7 @@ from ._probing import (
     refusal,
     send,
     send_all,
+    send_drawn,
 )
 from .schedule import expect_unscheduled, far_year, local_schedule, parse_instant, show
 
@@ -142,14 +144,17 @@ def response_reflects_update(ctx: Context) -> None:
     campaignId and every sent field as sent: campaignName, agent.agentId,
     phoneNumber.sipPhoneNumber, concurrentCalls, scheduled and scheduledDate.
     """
-    for body in fixed_updates(ctx):
-        reflect(ctx, body, ctx.patch(body))
+    # Each answer is judged on what its own request sent: they go out at once.
+    send_all(ctx, [reflected(ctx, body) for body in fixed_updates(ctx)])
+    send_drawn(ctx, valid_bodies(ctx), lambda body: reflected(ctx, body))
 
-    @ctx.given(valid_bodies(ctx))
-    def generated(body: dict[str, Any]) -> None:
-        reflect(ctx, body, ctx.patch(body))
 
-    generated()
+def reflected(ctx: Context, body: dict[str, Any]) -> Sent:
+    """`body` sent, to be answered with the campaign showing it (`reflect`)."""
+    def judge(exchange: Exchange) -> None:
+        reflect(ctx, body, exchange)
+
+    return {"body": body}, judge
 
 
 def normalised(state: dict[str, Any]) -> dict[str, Any]:
