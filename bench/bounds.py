@@ -9,7 +9,8 @@ start to exit, with the default options (request timeout, time budget):
   exit 3 ("target not answering"), no traceback, within 60 s;
 - a target that answers every request 100 ms late (the embedded conformant
   variant `slow_responses`, quick profile): the verdict, its wall time and the
-  requests sent; with the defaults, with `--concurrency 8`, and served on this
+  requests sent; with the defaults (8 independent requests at once on
+  loopback), one request at a time (`--concurrency 1`), and served on this
   machine's network address (a remote server to the suite: one request at a
   time and 10 per second by default), with the defaults and with
   `--concurrency 8 --rate-limit 25`.
@@ -158,7 +159,7 @@ def markdown(results: dict[str, dict[str, Any]], command: str) -> str:
                     f"{r['ended']} | {'yes' if r['traceback'] else 'no'} |")
     last = "\n".join(f"- {name}: `{r['last_line']}`" for name, r in results.items())
     return (f"# Bounded runs\n\nProduced by `{command}` (default options unless a row names "
-            f"others: request timeout, time budget, quick profile; on loopback 3 independent "
+            f"others: request timeout, time budget, quick profile; on loopback 8 independent "
             f"requests at once; elsewhere one at a time, 10 per second).\n\n"
             + "\n".join(rows) + "\n\nLast lines:\n\n" + last + "\n")
 
@@ -172,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         results = {
             "never answers": hanging(work),
             "answers 100 ms late (slow_responses), on loopback": slow(work),
-            "the same, `--concurrency 8`": slow(work, "--concurrency", "8"),
+            "the same, one request at a time (`--concurrency 1`)":
+                slow(work, "--concurrency", "1"),
             "the same served on the network address (a remote server)": remote(work),
             "the same remote, `--concurrency 8 --rate-limit 25`":
                 remote(work, "--concurrency", "8", "--rate-limit", "25"),
