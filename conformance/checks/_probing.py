@@ -130,7 +130,8 @@ def send_each(ctx: Context, calls: Sequence[dict[str, Any]],
     that got no answer fails the check (`Context.expect_answered`), unless
     `unanswered_fails` is false (it is then left to every_request_answered).
 
-    A batched answer that fails, or a batched request that got none, is not
+    A batched answer that fails, a batched 5xx (whatever the judge says: it
+    may be the batch's load), or a batched request that got none, is not
     held against the target: call i is sent again, alone, and that exchange
     is judged instead; the batched one is marked superseded, and the run-wide
     response checks skip it. A request unanswered beside others and answered
@@ -151,6 +152,12 @@ def send_each(ctx: Context, calls: Sequence[dict[str, Any]],
             if unanswered_fails or exchange.batch > 1:
                 ctx.expect_answered(exchange)
             return
+        if exchange.batch > 1 and (exchange.status or 0) >= 500:
+            # Perhaps the load of the batch, not the request: whatever the judge
+            # would say, only the answer it gets alone is judged (and judged by
+            # the run-wide checks).
+            raise CheckFailure(f"{exchange.status} beside {exchange.batch - 1} others",
+                               expected="an answer to the request sent alone", exchange=exchange)
         judge(index, exchange)
 
     stand: list[Exchange] = []

@@ -245,3 +245,20 @@ def test_a_set_up_is_skipped_only_when_the_model_says_the_campaign_already_shows
     assert not already_shows(ctx, {**shown, "scheduled": False, "campaignStatus": "live",
                                    "scheduledDate": None}, setup)
     assert not already_shows(ctx, "not an object", setup)
+
+
+def test_a_5xx_to_a_request_sent_beside_others_is_judged_by_its_answer_alone() -> None:
+    # Whatever the judge says (here: anything goes), a batched 5xx may be the batch's
+    # load: the request goes again alone, and the run-wide checks see that answer only.
+    server = Server(lambda body, before: 503 if (body, before) == ('{"n": 1}', 0) else 400)
+    ctx = context(server, concurrency=3)
+    send_each(ctx, [{"body": {"n": i}} for i in range(3)], lambda i, e: None)
+    assert [(e.request_text(), e.status, e.superseded) for e in ctx.client.exchanges] == [
+        ('{"n": 0}', 400, False), ('{"n": 1}', 503, True), ('{"n": 2}', 400, False),
+        ('{"n": 1}', 400, False)]
+    assert [e.status for e in judged(ctx)] == [400, 400, 400]
+    # Alone, a 5xx is the target's own answer: judged as any other.
+    server = Server(lambda body, before: 503 if body == '{"n": 1}' else 400)
+    ctx = context(server, concurrency=3)
+    send_each(ctx, [{"body": {"n": i}} for i in range(3)], lambda i, e: None)
+    assert [e.status for e in judged(ctx)] == [400, 400, 503]
