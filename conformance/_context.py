@@ -261,6 +261,10 @@ class Context:
             test = hypothesis.given(*args, **kwargs)(fn)
             test = self.hypothesis_settings(
                 max_examples=max_examples or self.profile.max_examples)(test)
+            # No database, so no key: Hypothesis would otherwise hash the test's
+            # source (inspect and tokenize) on every run of every check, about 4 %
+            # of a run's CPU. An attribute it reads when present.
+            test._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
             return hypothesis.seed(self.seed_for(fn.__name__))(test)  # type: ignore[no-any-return]
 
         return decorate

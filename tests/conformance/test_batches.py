@@ -262,3 +262,24 @@ def test_a_5xx_to_a_request_sent_beside_others_is_judged_by_its_answer_alone() -
     ctx = context(server, concurrency=3)
     send_each(ctx, [{"body": {"n": i}} for i in range(3)], lambda i, e: None)
     assert [e.status for e in judged(ctx)] == [400, 400, 503]
+
+
+def test_generated_values_cost_no_hashing_of_the_check_source(monkeypatch) -> None:
+    # No database, so no database key: Hypothesis would hash the test's source on
+    # every run of every check (about 4 % of a run's CPU).
+    import hypothesis.core
+    from hypothesis import strategies as st
+
+    def digest(_: object) -> bytes:
+        raise AssertionError("function_digest called")
+
+    monkeypatch.setattr(hypothesis.core, "function_digest", digest)
+    ctx = context(Server(lambda body, before: 400))
+    drawn: list[int] = []
+
+    @ctx.given(st.integers(0, 9))
+    def generated(value: int) -> None:
+        drawn.append(value)
+
+    generated()
+    assert len(drawn) == PROFILES["quick"].max_examples
