@@ -3,17 +3,26 @@
     npm ci                       # installs the pinned @stoplight/prism-cli
     python bench/prism.py        # exit 0: outcomes as documented; 1: they differ
     python bench/prism.py --write   # rewrite the documented outcome table
+    python bench/prism.py --timeout 5 --beside pytest tests ...   # both at once
 
 Prism is started on a free loopback port, given a target file (its examples'
 ids; any non-empty key, Prism does not check it), and the suite is run at
 `--level schema` and at the full level with a fixed seed. The per-check
 outcomes are compared with the table between the outcome markers in
 bench/prism.md; exit 2 when Prism or the suite cannot run at all.
+
+With `--beside COMMAND...` the command (the project's tests, in `tox -e
+tests`) runs at the same time: the Prism runs mostly wait on Prism, the
+tests mostly on the CPU. What this script has to say is printed once the
+command is done; the exit code is the command's when it failed, else this
+check's. Beside a busy CPU Prism answers slower: give it `--timeout 5`.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import socket
@@ -68,12 +77,13 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], seconds: float) -
     return False
 
 
-def run_level(level: str, target: Path, workdir: Path) -> tuple[int, dict[str, str], float]:
+def run_level(level: str, target: Path, workdir: Path,
+              timeout: float) -> tuple[int, dict[str, str], float]:
     summary = workdir / f"summary-{level}.json"
     command = [sys.executable, "-m", "conformance", "run", "--target", str(target),
                "--no-allure", "--seed", SEED, "--summary-json", str(summary), "--level", level,
                # Prism never answers a body that is not JSON: do not wait 10 s for each.
-               "--timeout", "1",
+               "--timeout", str(timeout),
                # One request at a time, as against any server not on loopback: Prism
                # exits on a body with a property name outside Latin-1 (bench/prism.md),
                # which a check stopped at its first failure never sends, but a batch
@@ -82,7 +92,7 @@ def run_level(level: str, target: Path, workdir: Path) -> tuple[int, dict[str, s
     env = {**os.environ, KEY_ENV: "any-non-empty-key"}
     started = time.monotonic()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=110)
+                          timeout=300)
     seconds = time.monotonic() - started
     if done.returncode not in (0, 1) or not summary.exists():
         sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
@@ -115,7 +125,36 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true",
                         help="rewrite the outcome table in bench/prism.md with what was measured")
+    parser.add_argument("--timeout", type=float, default=1.0, metavar="SECONDS",
+                        help="the suite's request timeout (Prism never answers some bodies: 1)")
+    parser.add_argument("--beside", nargs=argparse.REMAINDER, metavar="COMMAND",
+                        help="run COMMAND at the same time (the rest of the command line)")
     args = parser.parse_args(argv)
+    if not args.beside:
+        return check(args.write, args.timeout)
+    beside = subprocess.Popen(args.beside)
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
+            try:
+                code = check(args.write, args.timeout)
+            except SystemExit as stopped:  # a run that could not end: said, once COMMAND is done
+                if not isinstance(stopped.code, int):
+                    print(stopped.code)
+                code = stopped.code if isinstance(stopped.code, int) else 2
+    except BaseException:
+        beside.terminate()
+        beside.wait()
+        sys.stdout.write(said.getvalue())
+        raise
+    beside_code = beside.wait()
+    sys.stdout.write(said.getvalue())
+    return beside_code or code
+
+
+def check(write: bool, timeout: float) -> int:
+    """Measure Prism's outcomes at both levels; compare them with bench/prism.md (or
+    write them there)."""
     if not PRISM.exists():
         print("prism: node_modules/.bin/prism is missing; run `npm ci` first", file=sys.stderr)
         return 2
@@ -140,8 +179,8 @@ def main(argv: list[str] | None = None) -> int:
             measured: dict[str, dict[str, str]] = {}
             # Prism keeps no state and the runs mostly wait on it: both levels at once.
             with ThreadPoolExecutor(len(LEVELS)) as pool:
-                finished = list(pool.map(lambda level: run_level(level, target, workdir),
-                                         LEVELS))
+                finished = list(pool.map(
+                    lambda level: run_level(level, target, workdir, timeout), LEVELS))
             for level, (code, outcomes, seconds) in zip(LEVELS, finished, strict=True):
                 counts: dict[str, int] = {}
                 for check_id, outcome in outcomes.items():
@@ -157,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
                 prism.kill()
                 prism.wait(5)
             log.close()
-    if args.write:
+    if write:
         text = DOC.read_text(encoding="utf-8")
         head, rest = text.split(BEGIN, 1)
         DOC.write_text(head + BEGIN + "\n" + render(measured) + "\n" + END
