@@ -320,6 +320,12 @@ class Engine:
             return
         why = (f"target not answering: {self._unanswered} requests in a row and a state "
                f"read got no answer (last: {probe.error})")
+        answered = next((e for e in reversed(run.client.exchanges) if e.status is not None), None)
+        if answered is not None and (probe.error or "").startswith("connection failed"):
+            # It answered before and now refuses connections: a server that stopped,
+            # most likely on one of the requests sent just then.
+            why += (f"; it answered up to request {answered.number}, then refused "
+                    f"connections: it may have stopped on a request sent then (--har keeps them)")
         run.client.exhausted = why
         run.stop(StopReason.UNREACHABLE, why)
         raise BudgetExhausted(why)
@@ -444,7 +450,10 @@ def verdict(run: Run) -> str:
     """One line a release engineer can act on."""
     must, should = failing(run)
     if run.stop_reason is not None:
-        return (f"verdict: RUN ABORTED after {len(run.results)} checks "
+        # The checks that ran: not those skipped because the run had stopped.
+        ran = sum(1 for r in run.results.values()
+                  if not (r.outcome is Outcome.SKIPPED and r.error_kind is ErrorKind.ABORTED))
+        return (f"verdict: RUN ABORTED after {ran} checks "
                 f"({run.redact(run.aborted or str(run.stop_reason))})")
     if run.restore.status == "not completed":
         return f"verdict: RUN INCOMPLETE: the campaign restore did not complete ({run.target.name})"

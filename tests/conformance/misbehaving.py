@@ -209,6 +209,8 @@ class MisbehavingServer:
         self.in_flight = 0
         self.most_in_flight = 0  # the most requests being answered at once
         self._loop = asyncio.new_event_loop()
+        self._listener: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self.port = 0
@@ -234,6 +236,7 @@ class MisbehavingServer:
             asyncio.start_server(self._connection, "127.0.0.1", 0, ssl=self.tls)
         )
         self.port = server.sockets[0].getsockname()[1]
+        self._listener = server
         self._ready.set()
         try:
             self._loop.run_forever()
@@ -244,8 +247,24 @@ class MisbehavingServer:
             self._loop.run_until_complete(asyncio.sleep(0))
             self._loop.close()
 
+    def crash(self) -> None:
+        """Stop as a crashed process does, from a handler: no more connections are
+        accepted and every open one is closed."""
+        if self._listener is not None:
+            self._listener.close()
+        for writer in list(self._writers):
+            writer.close()
+
     async def _connection(self, reader: asyncio.StreamReader,
                           writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        try:
+            await self._dispatch(reader, writer)
+        finally:
+            self._writers.discard(writer)
+
+    async def _dispatch(self, reader: asyncio.StreamReader,
+                        writer: asyncio.StreamWriter) -> None:
         if not self.one_connection:
             await self._serve_connection(reader, writer)
             return

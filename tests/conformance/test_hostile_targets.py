@@ -45,6 +45,35 @@ def test_connection_refused_aborts_with_exit_3_and_one_line(tmp_path, suite_runn
     assert run.summary is not None and "unreachable" in run.summary["aborted"]
 
 
+def test_a_target_that_stops_mid_run_is_named_as_stopped(tmp_path, suite_runner):
+    # A mock that exits on some request (Prism does, on a property name outside
+    # Latin-1): the run ends as not answering, and says when it stopped answering.
+    holder: list[MisbehavingServer] = []
+    seen = {"n": 0}
+
+    async def crash(request, writer) -> bool:
+        holder[0].crash()
+        return False
+
+    def fifth(request) -> bool:
+        seen["n"] += 1
+        return seen["n"] >= 5
+
+    with MisbehavingServer(when(fifth, crash, Campaign())) as server:
+        holder.append(server)
+        run = run_suite(suite_runner, tmp_path, server.base_url, "--timeout", "1")
+    assert run.code == 3, run.out
+    assert_clean(run.out)
+    aborted = run.summary["aborted"]
+    assert aborted.startswith("target not answering: ")
+    assert "it answered up to request 4, then refused connections" in aborted
+    assert "it answered up to request 4" in run.out.splitlines()[-1]
+    # The verdict counts the checks that ran, not those the stop left unrun.
+    ran = [c for c in run.summary["checks"] if not c["message"].startswith("not run:")]
+    assert 0 < len(ran) < len(run.summary["checks"])
+    assert f"verdict: RUN ABORTED after {len(ran)} checks (" in run.out
+
+
 def test_unknown_host_aborts_with_exit_3(tmp_path, suite_runner):
     run = run_suite(suite_runner, tmp_path, "http://campaigns.invalid")
     assert run.code == 3, run.out
