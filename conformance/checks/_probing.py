@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from strategies import RawBody, invalid_bodies
+from strategies import InvalidBody, RawBody, invalid_bodies
 
 from .._catalogue import CheckFailure
 from .._client import Exchange
@@ -305,10 +305,14 @@ def refuse_drawn(ctx: Context, values: Any, probe: Callable[[Any], Probe], *,
                max_examples=max_examples)
 
 
+def probe_of(case: InvalidBody) -> Probe:
+    """An InvalidBody as a Probe: its reason, its body's arguments, its statuses."""
+    return case.reason, call_for(case.body), case.statuses
+
+
 def refuse_generated(ctx: Context, bodies: Any, *, max_examples: int | None = None) -> None:
     """Send Hypothesis-drawn InvalidBody values; each answers one of its own statuses."""
-    refuse_drawn(ctx, bodies, lambda case: (case.reason, call_for(case.body), case.statuses),
-                 max_examples=max_examples)
+    refuse_drawn(ctx, bodies, probe_of, max_examples=max_examples)
 
 
 def fresh_name(ctx: Context, stem: str = "Conformance") -> str:

@@ -18,7 +18,6 @@ from .._restore import restore_body
 from ._probing import (
     Sent,
     already_shows,
-    call_for,
     changed_fields,
     day_end,
     day_start,
@@ -27,10 +26,11 @@ from ._probing import (
     governed,
     moves,
     other_than,
+    probe_of,
     refusal,
-    send,
     send_all,
     send_drawn,
+    send_one,
 )
 from .schedule import expect_unscheduled, far_year, local_schedule, parse_instant, show
 
@@ -263,8 +263,7 @@ def fixed_invalid(ctx: Context) -> list[InvalidBody]:
 
 def refused_unchanged(ctx: Context, case: InvalidBody) -> None:
     before = ctx.state()
-    exchange = send(ctx, case.body)
-    ctx.expect_rejected(exchange, case.statuses, sent=case.reason)
+    exchange = send_one(ctx, refusal(ctx, probe_of(case)))
     expect_kept(ctx, normalised(before), normalised(ctx.state()),
                 expected="the campaign exactly as before the refused request", exchange=exchange,
                 title=lambda fields: f"{case.reason}: refused, yet {fields} changed")
@@ -322,8 +321,7 @@ def refused_together_unchanged(ctx: Context, cases: list[InvalidBody]) -> None:
     when it moved, put back and each case again with reads around it: the failure
     names the body."""
     before = ctx.state()
-    send_all(ctx, [refusal(ctx, (case.reason, call_for(case.body), case.statuses))
-                   for case in cases])
+    send_all(ctx, [refusal(ctx, probe_of(case)) for case in cases])
     after = ctx.state()
     if not changed_fields(normalised(before), normalised(after)):
         return
