@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._client import Exchange
     from ._context import Context
+    from ._prepared import Job
 
 MUST = "MUST"
 SHOULD = "SHOULD"
@@ -70,6 +71,10 @@ class Check:
     needs: tuple[str, ...] = ()
     schema_level: bool = False
     final: bool = False
+    # Work that depends on nothing the target answers, done beforehand in a
+    # worker process while earlier checks run (conformance/_prepared.py).
+    prepare: Callable[[Context], Job | None] | None = field(default=None, repr=False,
+                                                            compare=False)
 
     @property
     def requirement(self) -> str:
@@ -97,8 +102,10 @@ def check(
     needs: tuple[str, ...] = (),
     schema_level: bool = False,
     final: bool = False,
+    prepare: Callable[[Context], Job | None] | None = None,
 ) -> Callable[[Callable[[Context], None]], Callable[[Context], None]]:
-    """Register a check. `final` checks run after all others (they judge the whole run)."""
+    """Register a check. `final` checks run after all others (they judge the whole run);
+    `prepare` gives the Job the check will ask `Context.prepared` for, if any."""
     if level not in (MUST, SHOULD):
         raise ValueError(f"{id}: level must be MUST or SHOULD")
     if area not in AREAS:
@@ -118,6 +125,7 @@ def check(
             needs=needs,
             schema_level=schema_level,
             final=final,
+            prepare=prepare,
         )
         return func
 

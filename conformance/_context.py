@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Collection
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from ._catalogue import Check, CheckFailure, MissingFixture, NotExercised
 from ._client import _UNSET, Client, Exchange
 from ._clock import TargetClock
 from ._contract import Contract, contract_of
+from ._prepared import Job, outcome
 from ._spec import Spec
 from ._target import Fixtures, Target
 
@@ -45,6 +47,37 @@ def describe_statuses(statuses: Collection[int]) -> str:
     return ", ".join(str(s) for s in ordered[:-1]) + f" or {ordered[-1]}"
 
 
+def hypothesis_settings(profile: Profile, **changes: Any) -> hypothesis.settings:
+    """A run's Hypothesis settings: its profile's phases, no database, no deadline."""
+    phases = [Phase.explicit, Phase.generate]
+    if profile.shrink:
+        phases.append(Phase.shrink)
+    return hypothesis.settings(
+        **{
+            "deadline": None,
+            "database": None,
+            "phases": phases,
+            "suppress_health_check": list(HealthCheck),
+            "print_blob": False,
+            "derandomize": False,
+            **changes,
+        }
+    )
+
+
+def given_seeded(profile: Profile, seed: int, fn: Callable[..., None], *args: Any,
+                 max_examples: int | None = None, **kwargs: Any) -> Callable[[], None]:
+    """`fn` under hypothesis.given, with `profile`'s settings and a fixed seed: the
+    same values in any process (`Context.given`, and work done beforehand)."""
+    test = hypothesis.given(*args, **kwargs)(fn)
+    test = hypothesis_settings(profile, max_examples=max_examples or profile.max_examples)(test)
+    # No database, so no key: Hypothesis would otherwise hash the test's
+    # source (inspect and tokenize) on every run of every check, about 4 %
+    # of a run's CPU. An attribute it reads when present.
+    test._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
+    return hypothesis.seed(seed)(test)  # type: ignore[no-any-return]
+
+
 class Context:
     """Handed to every check; one per check run."""
 
@@ -59,6 +92,7 @@ class Context:
         level: str,
         check: Check,
         clock: TargetClock | None = None,
+        prepared: Future[Any] | None = None,
     ) -> None:
         self.target = target
         self.client = client
@@ -69,6 +103,7 @@ class Context:
         self.check = check
         self.clock = clock if clock is not None else TargetClock()
         self.exercised = False
+        self._prepared = prepared
 
     @property
     def fixtures(self) -> Fixtures:
@@ -237,34 +272,21 @@ class Context:
         digest = hashlib.sha256(f"{self.seed}:{self.check.id}:{name}".encode()).digest()
         return int.from_bytes(digest[:8], "big")
 
+    def prepared(self, job: Job) -> Any:
+        """What `job` gives: the worker's result if the engine started the check's
+        declared work there (`Check.prepare`), or computed here (`_prepared`)."""
+        return outcome(self._prepared, job)
+
     def hypothesis_settings(self, **changes: Any) -> hypothesis.settings:
-        """The run's Hypothesis settings: its profile's phases, no database, no deadline."""
-        phases = [Phase.explicit, Phase.generate]
-        if self.profile.shrink:
-            phases.append(Phase.shrink)
-        return hypothesis.settings(
-            **{
-                "deadline": None,
-                "database": None,
-                "phases": phases,
-                "suppress_health_check": list(HealthCheck),
-                "print_blob": False,
-                "derandomize": False,
-                **changes,
-            }
-        )
+        """The run's Hypothesis settings (`hypothesis_settings`)."""
+        return hypothesis_settings(self.profile, **changes)
 
     def given(self, *args: Any, max_examples: int | None = None, **kwargs: Any
               ) -> Callable[[Callable[..., None]], Callable[[], None]]:
-        """hypothesis.given with the run's profile and a seed derived from the run's."""
+        """hypothesis.given with the run's profile and a seed derived from the run's
+        and the decorated function's name (`seed_for`)."""
         def decorate(fn: Callable[..., None]) -> Callable[[], None]:
-            test = hypothesis.given(*args, **kwargs)(fn)
-            test = self.hypothesis_settings(
-                max_examples=max_examples or self.profile.max_examples)(test)
-            # No database, so no key: Hypothesis would otherwise hash the test's
-            # source (inspect and tokenize) on every run of every check, about 4 %
-            # of a run's CPU. An attribute it reads when present.
-            test._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
-            return hypothesis.seed(self.seed_for(fn.__name__))(test)  # type: ignore[no-any-return]
+            return given_seeded(self.profile, self.seed_for(fn.__name__), fn, *args,
+                                max_examples=max_examples, **kwargs)
 
         return decorate

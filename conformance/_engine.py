@@ -47,6 +47,7 @@ from ._events import (
     RunStarted,
     StopReason,
 )
+from ._prepared import submit
 from ._run import Run, exception_of, failure_of
 from ._target import TargetError
 
@@ -161,6 +162,8 @@ class Engine:
             for hook in self.preflight:
                 hook(self.run)
             self._open()
+            if self.run.stop_reason is None:
+                self._prepare()
         except KeyboardInterrupt:
             self.run.stop(StopReason.INTERRUPTED, "interrupted before the first check")
         except TargetError:
@@ -223,6 +226,21 @@ class Engine:
             if isinstance(body, dict):
                 run.original = body
 
+    def _prepare(self) -> None:
+        """Start the checks' declared work in the worker process (`_prepared`), now
+        that the target answers: a run that ends at its first request starts none."""
+        for check in self.checks:
+            if check.prepare is None or self._missing(check):
+                continue
+            job = check.prepare(self.run.context(check))
+            future = submit(job) if job is not None else None
+            if future is not None:
+                self.run.prepared[check.id] = future
+
+    def _missing(self, check: Check) -> list[str]:
+        """The optional fixtures `check` needs that the target file lacks."""
+        return [n for n in check.needs if not getattr(self.run.target.fixtures, n)]
+
     def _send_state_read(self) -> Exchange | None:
         run = self.run
         try:
@@ -242,7 +260,7 @@ class Engine:
         if run.stop_reason is not None:
             return Result(check, Outcome.SKIPPED, f"not run: {run.aborted}",
                           error_kind=ErrorKind.ABORTED)
-        missing = [n for n in check.needs if not getattr(run.target.fixtures, n)]
+        missing = self._missing(check)
         if missing:
             from ._catalogue import MissingFixture
 

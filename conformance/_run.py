@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -56,6 +57,8 @@ class Run:
     clock: Callable[[], float] = time.monotonic
     target_clock: TargetClock = field(default_factory=TargetClock)  # "now" as the target sees it
     transport: Any = None  # an httpx transport in place of the network (in-process tests)
+    # Checks' declared work started in the worker process, by check id (`Engine._prepare`).
+    prepared: dict[str, Future[Any]] = field(default_factory=dict)
     started: float = field(init=False)
     client: Client = field(init=False)
 
@@ -80,6 +83,7 @@ class Run:
             level=self.level,
             check=check,
             clock=self.target_clock,
+            prepared=self.prepared.get(check.id),
         )
 
     def exchanges_of(self, check_id: str) -> list[Exchange]:

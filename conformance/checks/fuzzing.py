@@ -9,16 +9,18 @@ through the suite's own client, so it is recorded, budgeted and redacted.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
 from .._catalogue import MUST, Cite, check
 from .._client import Exchange
-from .._context import Context
+from .._context import Context, Profile, given_seeded
+from .._prepared import Job
 from .._restore import restore_body
 from .._spec import OPERATION_ID, Spec
-from ._probing import Sent, send_drawn
+from ._probing import Sent, send_all, send_drawn
 
 OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
 # Generated schedules nearer than this are not sent: no campaign may dial
@@ -46,26 +48,36 @@ def _operation(spec_sha: str, document_json: str) -> Any:
     return schema.find_operation_by_id(OPERATION_ID)
 
 
-def operation(spec: Spec) -> Any:
-    """The operation to generate from. Without its security scheme: the client
+def document_json(spec: Spec) -> str:
+    """The document to generate from. Without its security scheme: the client
     sends the key itself, and negative cases spent on a broken key header
     (auth has its own checks) would leave few for the body."""
     document = spec.request_document()
     document.pop("security", None)
     document.get("components", {}).pop("securitySchemes", None)
-    return _operation(spec.sha256, json.dumps(document))
+    return json.dumps(document)
+
+
+def operation(spec: Spec) -> Any:
+    """The operation to generate from (`document_json`)."""
+    return _operation(spec.sha256, document_json(spec))
+
+
+def cases_of(operation: Any, mode: str, campaign_id: str, security_header: str) -> Any:
+    """Schemathesis cases in ``mode`` ("positive" or "negative") for one campaign."""
+    from schemathesis import GenerationMode
+
+    return operation.as_strategy(
+        generation_mode=GenerationMode(mode),
+        path_parameters={"campaignId": campaign_id},
+        # A placeholder, so no key is generated; the client sends the real one.
+        headers={security_header: "placeholder"},
+    )
 
 
 def cases(ctx: Context, mode: str) -> Any:
-    """Schemathesis cases in ``mode`` ("positive" or "negative") for this campaign."""
-    from schemathesis import GenerationMode
-
-    return operation(ctx.spec).as_strategy(
-        generation_mode=GenerationMode(mode),
-        path_parameters={"campaignId": ctx.campaign_id},
-        # A placeholder, so no key is generated; the client sends the real one.
-        headers={ctx.contract.security_header: "placeholder"},
-    )
+    """Schemathesis cases in ``mode`` for this run's campaign."""
+    return cases_of(operation(ctx.spec), mode, ctx.campaign_id, ctx.contract.security_header)
 
 
 @cache
@@ -155,40 +167,93 @@ def too_soon(body: Any, now: datetime) -> bool:
     return (now - timedelta(days=2)).date() <= when <= (now + LEAD).date()
 
 
-def call_for_case(ctx: Context, case: Any) -> tuple[bytes | None, dict[str, Any]]:
-    """The bytes one generated case sends, and `Context.patch`'s arguments for it;
-    raises Skipped for a case the suite does not send."""
+@dataclass(frozen=True)
+class Drawn:
+    """One generated case as the suite would send it: its bytes and media type,
+    or why it is not sent. Plain values, so a worker process can draw them."""
+
+    raw: bytes | None = None
+    content_type: str = "application/json"
+    body: Any = None
+    skipped: str | None = None
+
+
+def describe_case(case: Any) -> Drawn:
+    """What one Schemathesis case sends, or why the suite does not send it."""
     from schemathesis.core import NOT_SET
 
     elsewhere = negated_elsewhere(case)
     if elsewhere:
-        raise Skipped(f"negated outside the body ({', '.join(elsewhere)})")
+        return Drawn(skipped=f"negated outside the body ({', '.join(elsewhere)})")
     if case.body is NOT_SET:
-        return None, {}
-    if too_soon(case.body, ctx.now()):
-        raise Skipped("a schedule less than a year ahead")
-    raw = case.body if isinstance(case.body, bytes) else encode(case.body)
-    return raw, {"raw": raw, "content_type": case.media_type or "application/json"}
+        return Drawn()
+    try:
+        raw = case.body if isinstance(case.body, bytes) else encode(case.body)
+    except Skipped as exc:
+        return Drawn(skipped=str(exc))
+    return Drawn(raw, case.media_type or "application/json", case.body)
+
+
+def draw_cases(profile: Profile, seed: int, spec_sha: str, document_json: str, mode: str,
+               campaign_id: str, security_header: str, max_examples: int) -> list[Drawn]:
+    """Every case Hypothesis draws from Schemathesis's strategy for `mode`, described."""
+    drawn: list[Drawn] = []
+
+    def generated(case: Any) -> None:
+        drawn.append(describe_case(case))
+
+    strategy = cases_of(_operation(spec_sha, document_json), mode, campaign_id, security_header)
+    given_seeded(profile, seed, generated, strategy, max_examples=max_examples)()
+    return drawn
+
+
+def draw_job(ctx: Context, mode: str) -> Job | None:
+    """The check's cases as a Job a worker process can draw beforehand: only
+    without shrinking (the quick profile), where they are all drawn before any
+    is sent. The seed is the one `send_drawn` would give them, so they are the
+    same cases either way."""
+    if ctx.profile.shrink:
+        return None
+    return Job(draw_cases, (ctx.profile, ctx.seed_for("generated"), ctx.spec.sha256,
+                            document_json(ctx.spec), mode, ctx.campaign_id,
+                            ctx.contract.security_header, ctx.profile.fuzz_examples))
+
+
+def sent_for(ctx: Context, drawn: Drawn) -> dict[str, Any] | None:
+    """`Context.patch`'s arguments for a drawn case, or None for one not sent."""
+    if drawn.skipped is not None or too_soon(drawn.body, ctx.now()):
+        return None  # a schedule less than a year ahead is never sent
+    if drawn.raw is None:
+        return {}
+    return {"raw": drawn.raw, "content_type": drawn.content_type}
 
 
 def fuzz(ctx: Context, mode: str, judge: Any) -> None:
     """Draw ``fuzz_examples`` cases, send each, and judge it; restore the campaign after.
 
     Each answer is judged on its own, so without shrinking (the quick profile)
-    the cases are drawn first and sent a batch at a time (`send_drawn`).
+    the cases are drawn first, by the worker process if the engine started
+    the check's Job there (`Context.prepared`), and sent a batch at a time.
+    With shrinking each is sent as drawn, so a failure shrinks (`send_drawn`).
     """
     before = ctx.state()
 
-    def make(case: Any) -> Sent | None:
-        try:
-            raw, call = call_for_case(ctx, case)
-        except Skipped:
+    def make(drawn: Drawn) -> Sent | None:
+        call = sent_for(ctx, drawn)
+        if call is None:
             return None
-        return call, lambda exchange: judge(raw, exchange)
+        return call, lambda exchange: judge(call.get("raw"), exchange)
 
     sent = 0
     try:
-        sent = send_drawn(ctx, cases(ctx, mode), make, max_examples=ctx.profile.fuzz_examples)
+        job = draw_job(ctx, mode)
+        if job is None:
+            sent = send_drawn(ctx, cases(ctx, mode), lambda case: make(describe_case(case)),
+                              max_examples=ctx.profile.fuzz_examples)
+        else:
+            sends = [s for s in map(make, ctx.prepared(job)) if s is not None]
+            send_all(ctx, sends)
+            sent = len(sends)
     finally:
         restore = restore_body(before, contract=ctx.contract, now=ctx.now())
         if restore:
@@ -197,11 +262,20 @@ def fuzz(ctx: Context, mode: str, judge: Any) -> None:
         ctx.not_exercised(f"no {mode} case could be sent")
 
 
+def _prepare_positive(ctx: Context) -> Job | None:
+    return draw_job(ctx, "positive")
+
+
+def _prepare_negative(ctx: Context) -> Job | None:
+    return draw_job(ctx, "negative")
+
+
 @check(
     id="fuzzed_valid_requests_conform",
     level=MUST,
     area="fuzzing",
     cites=[REQUEST_SCHEMA, RESPONSES],
+    prepare=_prepare_positive,
 )
 def fuzzed_valid_requests_conform(ctx: Context) -> None:
     """Generated valid bodies get a documented, well-formed answer.
@@ -245,6 +319,7 @@ def fuzzed_valid_requests_conform(ctx: Context) -> None:
     level=MUST,
     area="fuzzing",
     cites=[REQUEST_SCHEMA, BAD_REQUEST],
+    prepare=_prepare_negative,
 )
 def fuzzed_invalid_requests_rejected(ctx: Context) -> None:
     """Generated invalid bodies get a documented 4xx, never a 2xx or 5xx.
