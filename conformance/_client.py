@@ -51,24 +51,47 @@ class TargetUnreachable(Exception):
     """The target cannot be reached at all."""
 
 
+# Characters a key is made of (as keys are generated): a short key is a secret
+# only where none of them stands beside it.
+_KEY_CHARACTER = r"[A-Za-z0-9_\-]"
+# A key shorter than this is redacted only as a whole token: a mock's key "k"
+# would otherwise turn every "check" into "chec[redacted]".
+WHOLE_TOKEN_BELOW = 8
+
+
 class Redactor:
-    """Replaces every secret it knows with [redacted]."""
+    """Replaces every secret it knows with [redacted].
+
+    A secret of WHOLE_TOKEN_BELOW characters or more is replaced wherever it
+    occurs; a shorter one only where it stands alone (a header value, a query
+    value, a JSON string), not inside a longer word.
+    """
 
     def __init__(self, *secrets: str) -> None:
-        self._secrets = [s for s in secrets if s]
+        self._secrets: list[str] = []
+        self._text: list[re.Pattern[str]] = []
+        self._bytes: list[re.Pattern[bytes]] = []
+        for secret in secrets:
+            self.add(secret)
 
     def add(self, secret: str) -> None:
-        if secret and secret not in self._secrets:
-            self._secrets.append(secret)
+        if not secret or secret in self._secrets:
+            return
+        self._secrets.append(secret)
+        pattern = re.escape(secret)
+        if len(secret) < WHOLE_TOKEN_BELOW:
+            pattern = f"(?<!{_KEY_CHARACTER}){pattern}(?!{_KEY_CHARACTER})"
+        self._text.append(re.compile(pattern))
+        self._bytes.append(re.compile(pattern.encode("utf-8", "replace")))
 
     def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
+        for pattern in self._text:
+            text = pattern.sub(REDACTED, text)
         return text
 
     def bytes(self, data: bytes) -> bytes:
-        for secret in self._secrets:
-            data = data.replace(secret.encode("utf-8", "replace"), REDACTED.encode())
+        for pattern in self._bytes:
+            data = pattern.sub(REDACTED.encode(), data)
         return data
 
 

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from conformance._client import REDACTED, Client, Exchange
+from conformance._client import REDACTED, Client, Exchange, Redactor
 from conformance._target import Fixtures, Secret, Target
 from conformance.checks.auth import other_channels
 
@@ -89,3 +89,15 @@ def test_the_header_form_is_unchanged() -> None:
     client.close()
     assert exchange.request_headers["X-API-Key"] == REDACTED
     assert f'-H "X-API-Key: ${ENV}"' in exchange.curl()
+
+
+def test_a_short_key_is_redacted_where_it_stands_alone_not_inside_words() -> None:
+    redact = Redactor("k")
+    text = 'check: X-API-Key: k, "k", ?api_key=k&x=1'
+    assert redact(text) == f'check: X-API-Key: {REDACTED}, "{REDACTED}", ?api_key={REDACTED}&x=1'
+    assert redact.bytes(b"check k") == b"check " + REDACTED.encode()
+
+
+def test_a_long_key_is_redacted_wherever_it_occurs() -> None:
+    key = "sk_live_0123456789"
+    assert Redactor(key)(f"x{key}x") == f"x{REDACTED}x"
