@@ -16,6 +16,7 @@ from ._catalogue import Check, CheckFailure, MissingFixture, NotExercised
 from ._client import _UNSET, Client, Exchange
 from ._clock import TargetClock
 from ._contract import Contract, contract_of
+from ._operation import Operation
 from ._spec import Spec
 from ._target import Fixtures, Target
 
@@ -79,8 +80,13 @@ class Context:
         return self.target.fixtures.campaign_id
 
     @property
+    def operation(self) -> Operation:
+        """The operation under test: what the client sends, and what the spec judges by."""
+        return self.client.operation
+
+    @property
     def contract(self) -> Contract:
-        """Bounds, patterns and field maps, read from the run's document."""
+        """Bounds, patterns and field maps of the operation, read from the run's document."""
         return contract_of(self.spec)
 
     # -- sending ----------------------------------------------------------

@@ -230,11 +230,9 @@ def _send(client: Client, campaign: str, body: Any) -> Exchange:
 
 
 def _restore(client: Client, target: Target, original: dict[str, Any] | None) -> str:
-    from ._run import restore_body
-
     if original is None:
         return "skipped: the campaign could not be read at the start"
-    body = restore_body(original)
+    body = client.operation.restore_body(original)
     if not body:
         return "nothing to restore"
     exchange = client.send("PATCH", target.fixtures.campaign_id, body=body, exempt=True)

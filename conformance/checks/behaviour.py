@@ -13,7 +13,7 @@ from strategies import InvalidBody, invalid_bodies, update_bodies
 from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
-from .._contract import load_contract
+from .._operation import UPDATE_CAMPAIGN
 from .._restore import restore_body
 from ._probing import (
     Sent,
@@ -340,7 +340,7 @@ def documented_view(exchange: Exchange) -> Any:
     """The governed properties of a JSON object body (an Error's timestamp aside: it
     moves), or the body's text when it is no JSON object."""
     body = exchange.json_or_none()
-    schema = load_contract().response_schemas.get(exchange.status or 0)
+    schema = UPDATE_CAMPAIGN.contract.response_schemas.get(exchange.status or 0)
     if not isinstance(body, dict) or schema is None:
         return exchange.body_text(2000)
     view = governed(body, schema)

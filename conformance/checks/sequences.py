@@ -31,7 +31,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_sta
 from .._catalogue import MUST, CheckFailure, Cite, check
 from .._client import Exchange
 from .._context import Context
-from .._contract import Contract, load_contract
+from .._contract import Contract
 from .._model import (
     ABSENT,
     DECISIVE_MARGIN,
@@ -527,7 +527,7 @@ def histories_follow_the_model(ctx: Context) -> None:
     """
     model = model_for(ctx)
     initial = Sequencer(ctx, model).read("read the campaign (empty update)")
-    pool = palette(ctx, load_contract(), initial)
+    pool = palette(ctx, ctx.operation.contract, initial)
     failures: list[HistoryFailure] = []
     run_histories(ctx, state_machine(ctx, model, pool, failures), failures)
 
