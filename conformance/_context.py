@@ -87,7 +87,7 @@ class Context:
     @property
     def contract(self) -> Contract:
         """Bounds, patterns and field maps of the operation, read from the run's document."""
-        return contract_of(self.spec)
+        return contract_of(self.spec, self.operation)
 
     # -- sending ----------------------------------------------------------
     def patch(

@@ -30,6 +30,7 @@ from typing import Any
 
 from ._client import Client, Exchange
 from ._contract import contract_of
+from ._operation import UPDATE_CAMPAIGN
 from ._spec import Spec
 from ._target import Target
 
@@ -50,7 +51,7 @@ def governed_properties(spec: Spec, status: int) -> tuple[str, dict[str, list[st
     Nested object properties map to the properties of their own schema; a
     scalar property maps to an empty list. None for an undocumented status.
     """
-    contract = contract_of(spec)
+    contract = contract_of(spec, UPDATE_CAMPAIGN)
     name = contract.response_schemas.get(status)
     if name is None:
         return None

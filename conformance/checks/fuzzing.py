@@ -17,7 +17,7 @@ from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
 from .._restore import restore_body
-from .._spec import OPERATION_ID, Spec
+from .._spec import Spec
 from ._probing import Sent, send_drawn
 
 OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
@@ -39,30 +39,30 @@ class Skipped(Exception):
 
 
 @cache
-def _operation(spec_sha: str, document_json: str) -> Any:
+def _operation(spec_sha: str, document_json: str, operation_id: str) -> Any:
     import schemathesis
 
     schema = schemathesis.openapi.from_dict(json.loads(document_json), config=schemathesis.Config())
-    return schema.find_operation_by_id(OPERATION_ID)
+    return schema.find_operation_by_id(operation_id)
 
 
-def operation(spec: Spec) -> Any:
+def operation(spec: Spec, operation_id: str) -> Any:
     """The operation to generate from. Without its security scheme: the client
     sends the key itself, and negative cases spent on a broken key header
     (auth has its own checks) would leave few for the body."""
     document = spec.request_document()
     document.pop("security", None)
     document.get("components", {}).pop("securitySchemes", None)
-    return _operation(spec.sha256, json.dumps(document))
+    return _operation(spec.sha256, json.dumps(document), operation_id)
 
 
 def cases(ctx: Context, mode: str) -> Any:
     """Schemathesis cases in ``mode`` ("positive" or "negative") for this campaign."""
     from schemathesis import GenerationMode
 
-    return operation(ctx.spec).as_strategy(
+    return operation(ctx.spec, ctx.operation.operation_id).as_strategy(
         generation_mode=GenerationMode(mode),
-        path_parameters={"campaignId": ctx.campaign_id},
+        path_parameters={ctx.operation.path_parameter: ctx.campaign_id},
         # A placeholder, so no key is generated; the client sends the real one.
         headers={ctx.contract.security_header: "placeholder"},
     )
@@ -211,7 +211,7 @@ def fuzzed_valid_requests_conform(ctx: Context) -> None:
     the account's, 409 only for a campaignName; never a 5xx; and it matches
     the documented schema for its status.
     """
-    documented = ctx.spec.documented_statuses
+    documented = ctx.spec.documented_statuses(ctx.operation)
 
     def judge(raw: bytes | None, exchange: Exchange) -> None:
         body = json.loads(raw) if raw else {}
@@ -225,7 +225,7 @@ def fuzzed_valid_requests_conform(ctx: Context) -> None:
                           sent="a generated body valid under UpdateCampaignRequest")
         assert exchange.status is not None
         problems = ctx.spec.validate_response(
-            path=exchange.path, status=exchange.status,
+            ctx.operation, path=exchange.path, status=exchange.status,
             content_type=exchange.content_type, body=exchange.response_body,
         )
         if problems:
@@ -255,7 +255,7 @@ def fuzzed_invalid_requests_rejected(ctx: Context) -> None:
     with the errata's tolerances); other cases negated outside the body are
     not sent.
     """
-    documented = ctx.spec.documented_statuses
+    documented = ctx.spec.documented_statuses(ctx.operation)
     refusals = {s for s in documented if 400 <= s < 500} - {401}
 
     def judge(raw: bytes | None, exchange: Exchange) -> None:

@@ -152,6 +152,7 @@ def error_body(exchange: Exchange) -> dict[str, Any] | None:
 def problems_of(ctx: Context, exchange: Exchange) -> list[Problem]:
     assert exchange.status is not None
     return ctx.spec.validate_response(
+        ctx.operation,
         path=exchange.path,
         status=exchange.status,
         content_type=exchange.content_type,
@@ -224,7 +225,7 @@ def status_code_documented(ctx: Context) -> None:
     left to refusals_use_documented_statuses (erratum http-refusals-of-bodies).
     """
     limit_probes(ctx)
-    documented = ctx.spec.documented_statuses
+    documented = ctx.spec.documented_statuses(ctx.operation)
     listed = ", ".join(str(s) for s in sorted(documented))
     judge_each(
         ctx,
@@ -286,7 +287,7 @@ def response_content_type_is_json(ctx: Context) -> None:
 
 def _schema_complaint(ctx: Context, exchange: Exchange) -> str | None:
     assert exchange.status is not None
-    if exchange.status not in ctx.spec.documented_statuses:
+    if exchange.status not in ctx.spec.documented_statuses(ctx.operation):
         return None  # status_code_documented's concern
     found = [p for p in problems_of(ctx, exchange) if p.kind == "schema"]
     if found:

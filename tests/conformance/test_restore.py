@@ -58,6 +58,6 @@ def test_restore_follows_an_edited_contract(tmp_path: Path) -> None:
     def edit(document: dict) -> None:
         request_property(document, "campaignName")["maxLength"] = 10
 
-    contract = build_contract(load_spec(edited_copy(tmp_path, edit)))
+    contract = build_contract(load_spec(edited_copy(tmp_path, edit)), UPDATE_CAMPAIGN)
     assert "campaignName" in UPDATE_CAMPAIGN.restore_body(STATE, now=NOW)
     assert "campaignName" not in restore_body(STATE, contract=contract, now=NOW)
