@@ -104,7 +104,6 @@ class Context:
     ) -> Exchange:
         """PATCH the campaign; a request that gets no answer fails the check."""
         exchange = self.client.send(
-            self.client.operation.method,
             campaign_id or self.campaign_id,
             body=body,
             raw=raw,
@@ -231,7 +230,7 @@ class Context:
         nothing) is sent once to read the target's Date header.
         """
         if not self.clock.exchanges_seen:
-            self.observe_clock(self.client.send("PATCH", self.campaign_id, body={}))
+            self.observe_clock(self.client.send(self.campaign_id, body={}))
         return self.clock.now()
 
     def margin(self) -> timedelta:

@@ -110,7 +110,7 @@ def send_batch(ctx: Context, bodies: list[dict[str, Any]], what: str) -> list[St
         if step.exchange.error is not None:
             # Answered alone, it is a target that serves one connection at a time
             # (the contract leaves that to it), not one that loses updates.
-            alone = ctx.client.send("PATCH", ctx.campaign_id, body=body)
+            alone = ctx.client.send(ctx.campaign_id, body=body)
             if alone.error is None:
                 step.exchange.superseded = True
                 ctx.client.answered_only_alone(step.exchange)

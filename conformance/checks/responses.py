@@ -63,7 +63,7 @@ def _send(ctx: Context, body: Any = None, **kwargs: Any) -> Exchange:
     """One probe through the recorded client; an unanswered probe is recorded, not raised."""
     if body is not None:
         kwargs["body"] = body
-    return ctx.client.send("PATCH", kwargs.pop("campaign_id", ctx.campaign_id), **kwargs)
+    return ctx.client.send(kwargs.pop("campaign_id", ctx.campaign_id), **kwargs)
 
 
 def probe(ctx: Context) -> None:
@@ -97,7 +97,7 @@ def _send_probe_set(ctx: Context) -> None:
 
 
 def judged(ctx: Context, *, hostile: bool = False) -> list[Exchange]:
-    """The run's answered PATCH exchanges (hostile ones only when asked).
+    """The run's answered exchanges of the operation (hostile ones only when asked).
 
     A request sent beside others and then again alone (Exchange.superseded) is
     judged by the answer it got alone, not this one.
@@ -105,7 +105,7 @@ def judged(ctx: Context, *, hostile: bool = False) -> list[Exchange]:
     return [
         e
         for e in ctx.client.exchanges
-        if e.method == "PATCH"
+        if e.method == ctx.operation.method
         and not e.superseded
         and e.error is None
         and e.status is not None

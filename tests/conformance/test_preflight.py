@@ -29,7 +29,7 @@ def reference() -> Iterator[tuple[Target, EmbeddedServer]]:
 def state(target: Target) -> dict[str, object]:
     client = Client(target)
     try:
-        body = client.send("PATCH", target.fixtures.campaign_id, body={}).json()
+        body = client.send(target.fixtures.campaign_id, body={}).json()
     finally:
         client.close()
     assert isinstance(body, dict)
