@@ -15,6 +15,7 @@ from .._client import Exchange
 from .._context import Context
 from .._operation import UPDATE_CAMPAIGN
 from .._restore import restore_body
+from ._cites import OPERATION
 from ._probing import (
     Sent,
     already_shows,
@@ -34,10 +35,10 @@ from ._probing import (
 )
 from .schedule import expect_unscheduled, far_year, local_schedule, parse_instant, show
 
-OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch/description"
-RETURNS_UPDATED = Cite(OPERATION, "Returns the updated campaign record.")
+DESCRIPTION = f"{OPERATION}/description"
+RETURNS_UPDATED = Cite(DESCRIPTION, "Returns the updated campaign record.")
 PARTIAL = Cite(
-    OPERATION,
+    DESCRIPTION,
     "Only fields provided in the request body are updated — omitted fields remain unchanged.",
 )
 CAMPAIGN_ID = Cite(
@@ -45,7 +46,7 @@ CAMPAIGN_ID = Cite(
     "Unique identifier for this campaign.",
 )
 BAD_REQUEST = Cite(
-    "/paths/~1v1~1campaigns~1{campaignId}/patch/responses/400/content/application~1json"
+    f"{OPERATION}/responses/400/content/application~1json"
     "/examples/default/value/message",
     "Invalid request parameters",
 )

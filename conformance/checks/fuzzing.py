@@ -18,9 +18,9 @@ from .._client import Exchange
 from .._context import Context
 from .._restore import restore_body
 from .._spec import Spec
+from ._cites import OPERATION
 from ._probing import Sent, send_drawn
 
-OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
 # Generated schedules nearer than this are not sent: no campaign may dial
 # because of the suite.
 LEAD = timedelta(days=366)

@@ -18,9 +18,9 @@ from .._catalogue import MUST, SHOULD, Cite, check
 from .._client import Exchange
 from .._context import Context
 from .._spec import Problem
+from ._cites import OPERATION
 from ._probing import send_each
 
-OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
 ERROR_EXAMPLE = f"{OPERATION}/responses/400/content/application~1json/examples/default/value"
 
 RESPONSES = Cite(f"{OPERATION}/responses/200/description", "OK")
@@ -543,8 +543,7 @@ NULL_PROBES: tuple[dict[str, Any], ...] = (
     id="no_server_errors",
     level=MUST,
     area="responses",
-    cites=[SERVER_ERROR, Cite(f"{OPERATION}/responses/500/description",
-                              "Internal Server Error")],
+    cites=[SERVER_ERROR, Cite(f"{OPERATION}/responses/500/description", "Internal Server Error")],
     final=True,
     schema_level=True,
 )

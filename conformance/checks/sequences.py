@@ -41,15 +41,15 @@ from .._model import (
     Verdict,
 )
 from .._run import failure_of
+from ._cites import OPERATION
 from ._probing import model_for
 
-_OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
 _REQUEST = "/components/schemas/UpdateCampaignRequest/properties"
 PARTIAL = Cite(
-    f"{_OPERATION}/description",
+    f"{OPERATION}/description",
     "Only fields provided in the request body are updated — omitted fields remain unchanged.",
 )
-RETURNS_UPDATED = Cite(f"{_OPERATION}/description", "Returns the updated campaign record.")
+RETURNS_UPDATED = Cite(f"{OPERATION}/description", "Returns the updated campaign record.")
 UNIQUE = Cite(f"{_REQUEST}/campaignName/description", "Must be unique within your account.")
 REQUIRED_WHEN = Cite(f"{_REQUEST}/scheduledDate/description",
                      "Required when isScheduled is true.")
