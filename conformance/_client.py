@@ -345,7 +345,6 @@ class Client:
 
     def send(
         self,
-        method: str,
         campaign_id: str,
         *,
         body: Any = _UNSET,
@@ -358,11 +357,14 @@ class Client:
         query: dict[str, str] | None = None,
         record: bool = True,
     ) -> Exchange:
-        """Send one request; transport failures are recorded on the Exchange, not raised.
+        """Send the operation's request for resource `campaign_id`: its method, to its
+        path with the id in place. Transport failures are recorded on the Exchange,
+        not raised.
 
         `exempt` requests (the final restore) are not stopped by the budgets.
         `query` parameters are appended to the URL (recorded with the key redacted).
         """
+        method = self.operation.method
         url, path = self.url_for(campaign_id)
         if query:
             url += "?" + urlencode(query, quote_via=quote)
@@ -418,7 +420,8 @@ class Client:
         return exchange
 
     def send_parallel(self, calls: list[dict[str, Any]]) -> list[Exchange]:
-        """Send a few PATCH requests at once (each a dict of `send`'s keyword arguments).
+        """Send a few of the operation's requests at once (each a dict of `send`'s
+        keyword arguments).
 
         Each is budgeted, rate-limited and redacted as `send` does; all are
         released together once every one has passed the budget, so the target
@@ -428,7 +431,7 @@ class Client:
         requests in the same order. A spent budget is raised here.
         """
         if len(calls) == 1:
-            return [self.send("PATCH", **calls[0])]
+            return [self.send(**calls[0])]
         gate = threading.Barrier(len(calls))
         results: list[Exchange | None] = [None] * len(calls)
         failures: list[BaseException] = []
@@ -436,7 +439,7 @@ class Client:
         def one(index: int, call: dict[str, Any]) -> None:
             self._local.gate = gate
             try:
-                results[index] = self.send("PATCH", **call, record=False)
+                results[index] = self.send(**call, record=False)
             except BaseException as exc:  # re-raised in the caller's thread
                 gate.abort()
                 failures.append(exc)

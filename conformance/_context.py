@@ -17,6 +17,7 @@ from ._catalogue import Check, CheckFailure, MissingFixture, NotExercised
 from ._client import _UNSET, Client, Exchange
 from ._clock import TargetClock
 from ._contract import Contract, contract_of
+from ._operation import Operation
 from ._prepared import Job, outcome
 from ._spec import Spec
 from ._target import Fixtures, Target
@@ -114,9 +115,14 @@ class Context:
         return self.target.fixtures.campaign_id
 
     @property
+    def operation(self) -> Operation:
+        """The operation under test: what the client sends, and what the spec judges by."""
+        return self.client.operation
+
+    @property
     def contract(self) -> Contract:
-        """Bounds, patterns and field maps, read from the run's document."""
-        return contract_of(self.spec)
+        """Bounds, patterns and field maps of the operation, read from the run's document."""
+        return contract_of(self.spec, self.operation)
 
     # -- sending ----------------------------------------------------------
     def patch(
@@ -133,7 +139,6 @@ class Context:
     ) -> Exchange:
         """PATCH the campaign; a request that gets no answer fails the check."""
         exchange = self.client.send(
-            self.client.operation.method,
             campaign_id or self.campaign_id,
             body=body,
             raw=raw,
@@ -260,7 +265,7 @@ class Context:
         nothing) is sent once to read the target's Date header.
         """
         if not self.clock.exchanges_seen:
-            self.observe_clock(self.client.send("PATCH", self.campaign_id, body={}))
+            self.observe_clock(self.client.send(self.campaign_id, body={}))
         return self.clock.now()
 
     def margin(self) -> timedelta:

@@ -32,7 +32,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ._spec import SPEC_DIR, Spec, find_operation, fold, load_spec, resolve_pointer
+from ._spec import (
+    SPEC_DIR,
+    OperationRef,
+    Spec,
+    find_operation,
+    fold,
+    load_spec,
+    operation_id_of,
+    resolve_pointer,
+)
 
 __all__ = [
     "ABSENT",
@@ -242,9 +251,10 @@ def python_pattern(pattern: str) -> str:
 
 @dataclass(frozen=True)
 class Contract:
-    """What the document promises for the one operation, read once."""
+    """What the document promises for one operation (named by its operationId), read once."""
 
     spec: Spec
+    operation_id: str
     method: str
     path_template: str
     path_parameter: str
@@ -449,10 +459,12 @@ def _field_rule(
     )
 
 
-def build_contract(spec: Spec) -> Contract:
+def build_contract(spec: Spec, operation: OperationRef) -> Contract:
+    """The contract of `operation` (an operationId, or a value carrying one) in `spec`."""
     document = spec.overlaid
-    method, path, operation = find_operation(document)
-    parameters = [p for p in operation.get("parameters", []) if p.get("in") == "path"]
+    operation_id = operation_id_of(operation)
+    method, path, operation_object = find_operation(document, operation_id)
+    parameters = [p for p in operation_object.get("parameters", []) if p.get("in") == "path"]
     if len(parameters) != 1:
         raise ContractError(f"{method} {path}: expected one path parameter")
     schemes = document.get("components", {}).get("securitySchemes", {})
@@ -466,12 +478,12 @@ def build_contract(spec: Spec) -> Contract:
         name: _resolve_refs(schema, document)
         for name, schema in document.get("components", {}).get("schemas", {}).items()
     }
-    body_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    body_ref = operation_object["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     request_name = body_ref.rsplit("/", 1)[-1]
     statuses: set[int] = set()
     media: dict[int, tuple[str, ...]] = {}
     response_schemas: dict[int, str] = {}
-    for status, response in operation.get("responses", {}).items():
+    for status, response in operation_object.get("responses", {}).items():
         code = int(status)
         statuses.add(code)
         content = response.get("content", {})
@@ -494,6 +506,7 @@ def build_contract(spec: Spec) -> Contract:
             fields[name] = _replace(current, pattern=prop.get("pattern"), format=prop.get("format"))
     return Contract(
         spec=spec,
+        operation_id=operation_id,
         method=method,
         path_template=path,
         path_parameter=parameters[0]["name"],
@@ -513,17 +526,20 @@ def _replace(rule: Any, **changes: Any) -> Any:
 
 
 @cache
-def load_contract(directory: Path = SPEC_DIR) -> Contract:
-    """The contract of the operation, from the document and errata in `directory`."""
-    return build_contract(load_spec(directory))
+def load_contract(directory: Path = SPEC_DIR, *, operation_id: str) -> Contract:
+    """The contract of the operation `operation_id`, from the document and errata in
+    `directory` (conformance/_operation.py names the operation under test)."""
+    return build_contract(load_spec(directory), operation_id)
 
 
-_BUILT: dict[int, Contract] = {}
+_BUILT: dict[tuple[int, str], Contract] = {}
 
 
-def contract_of(spec: Spec) -> Contract:
-    """The contract read from `spec` (a loaded document), built once per document."""
-    built = _BUILT.get(id(spec))
+def contract_of(spec: Spec, operation: OperationRef) -> Contract:
+    """The contract of `operation` read from `spec` (a loaded document), built once
+    per document and operation."""
+    key = (id(spec), operation_id_of(operation))
+    built = _BUILT.get(key)
     if built is None or built.spec is not spec:
-        built = _BUILT[id(spec)] = build_contract(spec)
+        built = _BUILT[key] = build_contract(spec, key[1])
     return built

@@ -30,6 +30,7 @@ from typing import Any
 
 from ._client import Client, Exchange
 from ._contract import contract_of
+from ._operation import UPDATE_CAMPAIGN
 from ._spec import Spec
 from ._target import Target
 
@@ -50,7 +51,7 @@ def governed_properties(spec: Spec, status: int) -> tuple[str, dict[str, list[st
     Nested object properties map to the properties of their own schema; a
     scalar property maps to an empty list. None for an undocumented status.
     """
-    contract = contract_of(spec)
+    contract = contract_of(spec, UPDATE_CAMPAIGN)
     name = contract.response_schemas.get(status)
     if name is None:
         return None
@@ -225,19 +226,17 @@ def _send(client: Client, campaign: str, body: Any) -> Exchange:
     from strategies import RawBody
 
     if isinstance(body, RawBody):
-        return client.send("PATCH", campaign, raw=body.content, content_type=body.content_type)
-    return client.send("PATCH", campaign, body=body)
+        return client.send(campaign, raw=body.content, content_type=body.content_type)
+    return client.send(campaign, body=body)
 
 
 def _restore(client: Client, target: Target, original: dict[str, Any] | None) -> str:
-    from ._run import restore_body
-
     if original is None:
         return "skipped: the campaign could not be read at the start"
-    body = restore_body(original)
+    body = client.operation.restore_body(original)
     if not body:
         return "nothing to restore"
-    exchange = client.send("PATCH", target.fixtures.campaign_id, body=body, exempt=True)
+    exchange = client.send(target.fixtures.campaign_id, body=body, exempt=True)
     if exchange.status == 200:
         return f"restored ({', '.join(sorted(body))})"
     return f"FAILED: {exchange.outcome()}"
@@ -252,7 +251,7 @@ def diff_targets(spec: Spec, a: Target, b: Target, *, seed: int, examples: int,
     originals: list[dict[str, Any] | None] = []
     try:
         for client, target in zip(clients, (a, b), strict=True):
-            read = client.send("PATCH", target.fixtures.campaign_id, body={})
+            read = client.send(target.fixtures.campaign_id, body={})
             body = read.json_or_none()
             originals.append(body if read.status == 200 and isinstance(body, dict) else None)
         common = {"campaignName": f"Conformance diff base {seed}",
@@ -303,7 +302,7 @@ def run_diff_command(args: Any) -> int:
     for target in targets:
         client = Client(target)
         try:
-            if client.send("PATCH", target.fixtures.campaign_id, body={}).status is None:
+            if client.send(target.fixtures.campaign_id, body={}).status is None:
                 print(f"error: {target.name} ({target.base_url}) is unreachable",
                       file=sys.stderr)
                 return 3

@@ -244,8 +244,7 @@ class Engine:
     def _send_state_read(self) -> Exchange | None:
         run = self.run
         try:
-            return run.client.send(run.operation.method, self._resource_id,
-                                   body=run.operation.state_read)
+            return run.client.send(self._resource_id, body=run.operation.state_read)
         except BudgetExhausted as exc:
             run.stop(StopReason.BUDGET_SPENT, f"run stopped: {exc}")
             return None
@@ -329,8 +328,7 @@ class Engine:
         run = self.run
         self._probing = True
         try:
-            probe = run.client.send(run.operation.method, self._resource_id,
-                                    body=run.operation.state_read)
+            probe = run.client.send(self._resource_id, body=run.operation.state_read)
         finally:
             self._probing = False
         if not _silent(probe):
@@ -362,8 +360,7 @@ class Engine:
             return
         self._restoring = True
         try:
-            exchange = run.client.send(run.operation.method, self._resource_id, body=body,
-                                       exempt=True)
+            exchange = run.client.send(self._resource_id, body=body, exempt=True)
         finally:
             self._restoring = False
         if exchange.error is not None:

@@ -1,9 +1,13 @@
-"""The operation under test, as one value: the only place its method and path are written.
+"""The operation under test, as one value: the only place it is named.
 
-Everything that sends a request (the client), reads or restores the campaign's
-state (the engine) or validates a response (the spec) asks this object.
-Testing another operation means another `Operation` value, not edits spread
-over the client, the context and the run.
+`UPDATE_CAMPAIGN` names the operation by its operationId, here and nowhere
+else; its method, path and path parameter are read from the document (the
+contract, conformance/_contract.py). Everything that sends a request (the
+client), reads or restores the campaign's state (the engine), validates a
+response (the spec, keyed by operation) or cites the document (the checks,
+through its `pointer`) asks this object. Testing another operation means
+another `Operation` value, not edits spread over the client, the context, the
+spec and the run.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ._contract import Contract, load_contract
+from ._spec import pointer_of
 
 
 @dataclass(frozen=True)
@@ -21,10 +26,12 @@ class Operation:
     """One HTTP operation of the contract and how the suite handles its resource.
 
     Built from the contract (`operation_of`), which reads method, path and the
-    restorable fields from the document; only the fixture naming the resource
-    the suite may change is the suite's own choice.
+    restorable fields from the document for the operationId it was built for;
+    only the fixture naming the resource the suite may change is the suite's
+    own choice.
     """
 
+    operation_id: str
     method: str
     path_template: str
     path_parameter: str
@@ -44,8 +51,7 @@ class Operation:
     @property
     def pointer(self) -> str:
         """The operation's JSON Pointer in the document."""
-        escaped = self.path_template.replace("~", "~0").replace("/", "~1")
-        return f"/paths/{escaped}/{self.method.lower()}"
+        return pointer_of(self.method, self.path_template)
 
     @property
     def state_read(self) -> dict[str, Any]:
@@ -59,8 +65,10 @@ class Operation:
         return restore_body(state, contract=self.contract, now=now)
 
 
-def operation_of(contract: Contract, *, resource_fixture: str = "campaign_id") -> Operation:
+def operation_of(contract: Contract, *, resource_fixture: str) -> Operation:
+    """The operation `contract` was built for, changing the resource `resource_fixture` names."""
     return Operation(
+        operation_id=contract.operation_id,
         method=contract.method,
         path_template=contract.path_template,
         path_parameter=contract.path_parameter,
@@ -69,4 +77,5 @@ def operation_of(contract: Contract, *, resource_fixture: str = "campaign_id") -
     )
 
 
-UPDATE_CAMPAIGN = operation_of(load_contract())
+UPDATE_CAMPAIGN = operation_of(load_contract(operation_id="updateCampaign"),
+                               resource_fixture="campaign_id")

@@ -113,7 +113,7 @@ def preflight(client: Client, target: Target) -> Found:
     Its requests count in the run's budget; a budget spent here ends the
     preflight (`Found.stopped`) rather than raising.
     """
-    opening = client.send("PATCH", target.fixtures.campaign_id, body={})
+    opening = client.send(target.fixtures.campaign_id, body={})
     if opening.status is None:
         # Unreachable or silent: the engine's opening judges it (exit 3).
         return Found(opening=opening)
@@ -131,13 +131,13 @@ def preflight(client: Client, target: Target) -> Found:
 def _try_fixtures(client: Client, target: Target, original: dict[str, Any]) -> None:
     for probe in _probes(target):
         before = _current(original, probe.field)
-        tried = client.send("PATCH", target.fixtures.campaign_id, body={probe.field: probe.value})
+        tried = client.send(target.fixtures.campaign_id, body={probe.field: probe.value})
         if tried.status is None:
             return  # no answer is no verdict on the fixture; the checks meet it again
         if before is not None and before != probe.value and tried.status == 200:
-            client.send("PATCH", target.fixtures.campaign_id, body={probe.field: before},
+            client.send(target.fixtures.campaign_id, body={probe.field: before},
                         exempt=True)
-        if tried.status in MALFORMED and _on_a_bound(probe):
+        if tried.status in MALFORMED and _on_a_bound(client, probe):
             continue  # the checks judge it: a bound cut short, or no such value
         if tried.status in REFUSED:
             raise SetupError(
@@ -148,10 +148,8 @@ def _try_fixtures(client: Client, target: Target, original: dict[str, Any]) -> N
             )
 
 
-def _on_a_bound(probe: _Probe) -> bool:
-    from ._contract import load_contract
-
-    rule = load_contract().field(probe.field)
+def _on_a_bound(client: Client, probe: _Probe) -> bool:
+    rule = client.operation.contract.field(probe.field)
     return rule.admits(probe.value) and rule.at_a_bound(probe.value)
 
 

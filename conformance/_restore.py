@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ._contract import ABSENT, Contract, load_contract
+from ._contract import ABSENT, Contract
 
 __all__ = ["restore_body"]
 
 
 def restore_body(
-    state: dict[str, Any], *, contract: Contract | None = None, now: datetime | None = None
+    state: dict[str, Any], *, contract: Contract, now: datetime | None = None
 ) -> dict[str, Any]:
     """The update that puts a campaign back to `state` (a 200 body).
 
@@ -25,7 +25,6 @@ def restore_body(
     server); the schedule as its instant in UTC while it still lies after
     `now`, or cleared when the body says the campaign is not scheduled.
     """
-    contract = contract if contract is not None else load_contract()
     now = now if now is not None else datetime.now(UTC)
     body: dict[str, Any] = {}
     for name in contract.restorable_fields:

@@ -15,16 +15,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
 from ._resources import contract_dir
 
 SPEC_DIR = contract_dir()
-# The operation under test, named by its operationId: its method and path are
-# read from the document (conformance/_contract.py, conformance/_operation.py).
-OPERATION_ID = "updateCampaign"
 # The operation is validated as if it were sent to the document's own server:
 # openapi-core matches the request against `servers`, and the target's origin
 # is not part of the contract.
@@ -34,6 +31,26 @@ _JUDGED_KEPT = 4096
 
 class SpecError(Exception):
     """The contract document or its errata cannot be used."""
+
+
+class Named(Protocol):
+    """An operation as the suite holds it (conformance/_operation.py): named by its operationId."""
+
+    @property
+    def operation_id(self) -> str: ...
+
+
+# An operation of the document: its operationId, or a value that carries one.
+OperationRef = str | Named
+
+
+def operation_id_of(operation: OperationRef) -> str:
+    return operation if isinstance(operation, str) else operation.operation_id
+
+
+def pointer_of(method: str, path: str) -> str:
+    """The JSON Pointer of the operation `method` `path` in a document."""
+    return f"/paths/{path.replace('~', '~0').replace('/', '~1')}/{method.lower()}"
 
 
 @dataclass(frozen=True)
@@ -68,25 +85,25 @@ class Spec:
     errata: tuple[Erratum, ...]
     overlaid: dict[str, Any] = field(repr=False)
     sha256: str = ""
-    # Judgements already made, by (status, media type, body): a run sees the
-    # same error bodies many times, and one body is judged one way.
-    _judged: dict[tuple[int, str, bytes], tuple[Problem, ...]] = field(
+    # Judgements already made, by (operationId, status, media type, body): a run
+    # sees the same error bodies many times, and one body is judged one way.
+    _judged: dict[tuple[str, int, str, bytes], tuple[Problem, ...]] = field(
         default_factory=dict, repr=False, compare=False)
-    _body_validators: dict[tuple[int, str], Any] = field(
+    _body_validators: dict[tuple[str, int, str], Any] = field(
         default_factory=dict, repr=False, compare=False)
+    _statuses: dict[str, frozenset[int]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def version(self) -> str:
         return str(self.document.get("info", {}).get("version", ""))
 
-    @property
-    def operation(self) -> dict[str, Any]:
-        return find_operation(self.document)[2]
+    def operation(self, operation: OperationRef) -> dict[str, Any]:
+        """The operation object of the document (verbatim)."""
+        return find_operation(self.document, operation_id_of(operation))[2]
 
-    @property
-    def operation_pointer(self) -> str:
-        method, path, _ = find_operation(self.document)
-        return f"/paths/{path.replace('~', '~0').replace('/', '~1')}/{method.lower()}"
+    def operation_pointer(self, operation: OperationRef) -> str:
+        method, path, _ = find_operation(self.document, operation_id_of(operation))
+        return pointer_of(method, path)
 
     @cached_property
     def openapi_core(self) -> Any:
@@ -95,9 +112,14 @@ class Spec:
 
         return OpenAPI.from_dict(json.loads(json.dumps(self.overlaid)))
 
-    @cached_property
-    def documented_statuses(self) -> frozenset[int]:
-        return frozenset(int(s) for s in self.operation["responses"])
+    def documented_statuses(self, operation: OperationRef) -> frozenset[int]:
+        """The statuses the document lists for `operation`."""
+        name = operation_id_of(operation)
+        found = self._statuses.get(name)
+        if found is None:
+            found = self._statuses[name] = frozenset(
+                int(s) for s in self.operation(name)["responses"])
+        return found
 
     def request_schema(self) -> dict[str, Any]:
         """UpdateCampaignRequest with the request overlay, refs left as they are."""
@@ -112,34 +134,38 @@ class Spec:
         return self.request_schema()
 
     def validate_response(
-        self, *, path: str, status: int, content_type: str, body: bytes
+        self, operation: OperationRef, *, path: str, status: int, content_type: str, body: bytes
     ) -> list[Problem]:
-        """Problems of one response to PATCH `path`, judged by the overlaid document."""
-        if status not in self.documented_statuses:
+        """Problems of one response to `operation` sent to `path`, judged by the
+        overlaid document's responses of that operation."""
+        name = operation_id_of(operation)
+        documented = self.documented_statuses(name)
+        if status not in documented:
             return [
                 Problem(
                     "status",
                     f"status {status} is not documented for the operation "
-                    f"(documented: {', '.join(str(s) for s in sorted(self.documented_statuses))})",
+                    f"(documented: {', '.join(str(s) for s in sorted(documented))})",
                 )
             ]
         media = (content_type or "").split(";")[0].strip().lower()
-        key = (status, media, body)
+        key = (name, status, media, body)
         found = self._judged.get(key)
         if found is None:
-            found = tuple(self._judge(path, status, media, body))
+            found = tuple(self._judge(name, path, status, media, body))
             if len(self._judged) < _JUDGED_KEPT:
                 self._judged[key] = found
         return list(found)
 
-    def _judge(self, path: str, status: int, media: str, body: bytes) -> Iterable[Problem]:
+    def _judge(self, operation_id: str, path: str, status: int, media: str, body: bytes
+               ) -> Iterable[Problem]:
         """openapi-core's judgement of one response.
 
         A JSON body at a JSON media type goes straight to the schema validator
         openapi-core builds for that status (built once, not per response);
         anything else takes openapi-core's whole response validation.
         """
-        validator = self._body_validator(status, media)
+        validator = self._body_validator(operation_id, status, media)
         if validator is not None:
             try:
                 value = json.loads(body)
@@ -155,12 +181,12 @@ class Spec:
                 return []
         from openapi_core.testing import MockRequest, MockResponse
 
-        campaign_id = path.rsplit("/", 1)[-1]
+        method, template, _ = find_operation(self.overlaid, operation_id)
         request = MockRequest(
             _VALIDATION_HOST,
-            "patch",
+            method.lower(),
             path,
-            view_args={"campaignId": campaign_id},
+            view_args=_path_arguments(template, path),
             data=b"{}",
         )
         response = MockResponse(body, status_code=status, content_type=media or "")
@@ -169,12 +195,12 @@ class Spec:
             problems.extend(_describe(error))
         return problems
 
-    def _body_validator(self, status: int, media: str) -> Any:
+    def _body_validator(self, operation_id: str, status: int, media: str) -> Any:
         """openapi-core's schema validator for a `media` body of `status`, or None."""
-        key = (status, media)
+        key = (operation_id, status, media)
         if key not in self._body_validators:
             self._body_validators[key] = None
-            method, path, operation = find_operation(self.overlaid)
+            method, path, operation = find_operation(self.overlaid, operation_id)
             content = operation["responses"].get(str(status), {}).get("content", {})
             if media == "application/json" and "schema" in content.get(media, {}):
                 validator = _openapi(self).response_validator
@@ -220,13 +246,23 @@ def _openapi(spec: Spec) -> Any:
     return spec.openapi_core
 
 
-def find_operation(document: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    """Method, path and object of the operation under test (by its operationId)."""
+def find_operation(document: dict[str, Any], operation_id: str
+                   ) -> tuple[str, str, dict[str, Any]]:
+    """Method, path and object of the operation named `operation_id`."""
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
-            if isinstance(operation, dict) and operation.get("operationId") == OPERATION_ID:
+            if isinstance(operation, dict) and operation.get("operationId") == operation_id:
                 return method.upper(), path, operation
-    raise SpecError(f"no operation {OPERATION_ID!r} in the document")
+    raise SpecError(f"no operation {operation_id!r} in the document")
+
+
+def _path_arguments(template: str, path: str) -> dict[str, str]:
+    """The path parameters of `path` by name, read against `template` segment by segment."""
+    names, values = template.split("/"), path.split("/")
+    if len(names) != len(values):
+        return {}
+    return {name[1:-1]: value for name, value in zip(names, values, strict=True)
+            if name.startswith("{") and name.endswith("}")}
 
 
 def resolve_pointer(document: Any, pointer: str) -> Any:

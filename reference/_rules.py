@@ -57,7 +57,8 @@ from zoneinfo import ZoneInfo, available_timezones
 from starlette.requests import Request
 from starlette.responses import Response
 
-from conformance._contract import Contract, load_contract, python_pattern
+from conformance._contract import Contract, python_pattern
+from conformance._operation import UPDATE_CAMPAIGN
 
 from ._world import Account, Agent, Campaign, PhoneNumber, Schedule, World
 
@@ -178,7 +179,7 @@ class Rules:
     ) -> None:
         self.world = world
         self._clock = clock
-        self.contract = contract if contract is not None else load_contract()
+        self.contract = contract if contract is not None else UPDATE_CAMPAIGN.contract
         unbound = [name for name in self.contract.field_names if name not in BINDINGS]
         if unbound:
             raise ValueError(f"the reference implements no field {', '.join(unbound)}")

@@ -16,7 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from conformance._contract import Contract, load_contract
+from conformance._contract import Contract
+from conformance._operation import UPDATE_CAMPAIGN
 
 DEFAULT_FIXTURES = Path(str(resources.files(__package__) / "fixtures.toml"))
 
@@ -312,7 +313,7 @@ def load_world(path: str | Path | None = None, *, contract: Contract | None = No
     Values the contract bounds (concurrent calls) are checked against
     ``contract`` (default: the published document).
     """
-    calls = (contract or load_contract()).field("concurrentCalls").integer_bounds
+    calls = (contract or UPDATE_CAMPAIGN.contract).field("concurrentCalls").integer_bounds
     source = Path(path) if path is not None else DEFAULT_FIXTURES
     try:
         data = tomllib.loads(source.read_text(encoding="utf-8"))

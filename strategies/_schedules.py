@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
-from conformance._contract import load_contract
+from conformance._operation import UPDATE_CAMPAIGN
 
 from ._validation import check_aware, check_timedelta, check_zones, iana_zone_names
 from ._zones import time_zones
@@ -74,7 +74,7 @@ class Schedule:
     @property
     def fields(self) -> dict[str, str]:
         """The request body fields for this schedule, named as the contract names them."""
-        roles = load_contract().schedule_roles
+        roles = UPDATE_CAMPAIGN.contract.schedule_roles
         return {roles["date"]: self.date, roles["time"]: self.time, roles["zone"]: self.zone}
 
 

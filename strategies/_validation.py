@@ -14,7 +14,8 @@ from functools import cache
 
 from hypothesis.errors import InvalidArgument
 
-from conformance._contract import Contract, load_contract
+from conformance._contract import Contract
+from conformance._operation import UPDATE_CAMPAIGN
 
 
 @cache
@@ -30,9 +31,9 @@ def iana_zone_names() -> frozenset[str]:
 def check_contract(value: object) -> Contract:
     """The contract a strategy reads its bounds from: `value`, or the published one."""
     if value is None:
-        return load_contract()
+        return UPDATE_CAMPAIGN.contract
     if not isinstance(value, Contract):
-        raise InvalidArgument(f"contract={value!r} must be a Contract (see load_contract)")
+        raise InvalidArgument(f"contract={value!r} must be a Contract (UPDATE_CAMPAIGN.contract)")
     return value
 
 

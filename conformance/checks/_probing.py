@@ -13,8 +13,8 @@ from strategies import InvalidBody, RawBody, invalid_bodies
 from .._catalogue import CheckFailure
 from .._client import Exchange
 from .._context import Context
-from .._contract import load_contract
 from .._model import AccountWorld, BehaviourModel, ModelRequest
+from .._operation import UPDATE_CAMPAIGN
 
 # A case: what a failure says was sent, and the body (a JSON value or RawBody).
 Case = tuple[str, Any]
@@ -56,7 +56,7 @@ def send(ctx: Context, body: Any, *, campaign_id: str | None = None) -> Exchange
 
 def model_for(ctx: Context) -> BehaviourModel:
     """The contract's behaviour model for this target's account, at the run's instant."""
-    return BehaviourModel(load_contract(), AccountWorld.from_fixtures(ctx.fixtures),
+    return BehaviourModel(ctx.operation.contract, AccountWorld.from_fixtures(ctx.fixtures),
                           now=ctx.now())
 
 
@@ -77,7 +77,7 @@ def governed(body: Any, schema: str = "CampaignResponse") -> Any:
     Anything else a server adds (``updatedAt``, ``version``, an echoed
     ``dynamicVariables``, nested extras) is its own business and may move.
     """
-    return load_contract().governed_view(body, schema)
+    return UPDATE_CAMPAIGN.contract.governed_view(body, schema)
 
 
 def changed_fields(before: dict[str, Any], after: dict[str, Any],

@@ -7,6 +7,7 @@ from typing import Any
 
 from .._catalogue import MUST, Cite, check
 from .._context import Context
+from ._cites import OPERATION
 from ._probing import (
     Sent,
     alone_and_beside,
@@ -25,10 +26,9 @@ AGENT = Cite(
     f"{_AGENT}/description",
     "Unique identifier of the agent that will handle every call in this campaign.",
 )
-_OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
-BAD_REQUEST = Cite(f"{_OPERATION}/responses/400/description", "Bad Request")
-NOT_FOUND = Cite(f"{_OPERATION}/responses/404/description", "Not Found")
-FORBIDDEN = Cite(f"{_OPERATION}/responses/403/description", "Forbidden")
+BAD_REQUEST = Cite(f"{OPERATION}/responses/400/description", "Bad Request")
+NOT_FOUND = Cite(f"{OPERATION}/responses/404/description", "Not Found")
+FORBIDDEN = Cite(f"{OPERATION}/responses/403/description", "Forbidden")
 RESPONSE_AGENT = Cite(
     "/components/schemas/AgentResponse/properties/agentId/description",
     "The unique identifier of the agent within the system.",

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from .._catalogue import MUST, SHOULD, Cite, check
 from .._client import Exchange
 from .._context import Context
+from ._cites import OPERATION
 from ._probing import changed_fields, expect_unchanged, refuse_each, send_each, visible_change
 
 SECURITY = Cite(
@@ -15,16 +16,12 @@ SECURITY = Cite(
     "Authenticate every request by passing your API key in the `X-API-Key` header.",
 )
 UNAUTHORIZED = Cite(
-    "/paths/~1v1~1campaigns~1{campaignId}/patch/responses/401/content/application~1json"
+    f"{OPERATION}/responses/401/content/application~1json"
     "/examples/default/value/message",
     "X-API-Key is missing or invalid",
 )
-FORBIDDEN = Cite(
-    "/paths/~1v1~1campaigns~1{campaignId}/patch/responses/403/description", "Forbidden"
-)
-NOT_FOUND = Cite(
-    "/paths/~1v1~1campaigns~1{campaignId}/patch/responses/404/description", "Not Found"
-)
+FORBIDDEN = Cite(f"{OPERATION}/responses/403/description", "Forbidden")
+NOT_FOUND = Cite(f"{OPERATION}/responses/404/description", "Not Found")
 
 WRONG_KEYS = (
     "not-a-real-key",

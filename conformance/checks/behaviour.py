@@ -13,8 +13,9 @@ from strategies import InvalidBody, invalid_bodies, update_bodies
 from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
-from .._contract import load_contract
+from .._operation import UPDATE_CAMPAIGN
 from .._restore import restore_body
+from ._cites import OPERATION
 from ._probing import (
     Sent,
     already_shows,
@@ -34,10 +35,10 @@ from ._probing import (
 )
 from .schedule import expect_unscheduled, far_year, local_schedule, parse_instant, show
 
-OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch/description"
-RETURNS_UPDATED = Cite(OPERATION, "Returns the updated campaign record.")
+DESCRIPTION = f"{OPERATION}/description"
+RETURNS_UPDATED = Cite(DESCRIPTION, "Returns the updated campaign record.")
 PARTIAL = Cite(
-    OPERATION,
+    DESCRIPTION,
     "Only fields provided in the request body are updated — omitted fields remain unchanged.",
 )
 CAMPAIGN_ID = Cite(
@@ -45,7 +46,7 @@ CAMPAIGN_ID = Cite(
     "Unique identifier for this campaign.",
 )
 BAD_REQUEST = Cite(
-    "/paths/~1v1~1campaigns~1{campaignId}/patch/responses/400/content/application~1json"
+    f"{OPERATION}/responses/400/content/application~1json"
     "/examples/default/value/message",
     "Invalid request parameters",
 )
@@ -340,7 +341,7 @@ def documented_view(exchange: Exchange) -> Any:
     """The governed properties of a JSON object body (an Error's timestamp aside: it
     moves), or the body's text when it is no JSON object."""
     body = exchange.json_or_none()
-    schema = load_contract().response_schemas.get(exchange.status or 0)
+    schema = UPDATE_CAMPAIGN.contract.response_schemas.get(exchange.status or 0)
     if not isinstance(body, dict) or schema is None:
         return exchange.body_text(2000)
     view = governed(body, schema)

@@ -12,6 +12,7 @@ from strategies import UNKNOWN_PROPERTY, RawBody, json_encodings
 from .._catalogue import MUST, SHOULD, Cite, check
 from .._client import Exchange
 from .._context import Context
+from ._cites import OPERATION
 from ._probing import (
     Case,
     Sent,
@@ -30,16 +31,15 @@ from ._probing import (
 )
 
 _SCHEMA = "/components/schemas/UpdateCampaignRequest"
-_OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
 
-MEDIA_TYPE = Cite(f"{_OPERATION}/requestBody/content", "application/json")
+MEDIA_TYPE = Cite(f"{OPERATION}/requestBody/content", "application/json")
 OBJECT = Cite(f"{_SCHEMA}/type", "object")
-REQUIRED = Cite(f"{_OPERATION}/requestBody/required", "true")
+REQUIRED = Cite(f"{OPERATION}/requestBody/required", "true")
 PARTIAL = Cite(
-    f"{_OPERATION}/description",
+    f"{OPERATION}/description",
     "Only fields provided in the request body are updated — omitted fields remain unchanged.",
 )
-BAD_REQUEST = Cite(f"{_OPERATION}/responses/400/description", "Bad Request")
+BAD_REQUEST = Cite(f"{OPERATION}/responses/400/description", "Bad Request")
 
 
 
@@ -140,7 +140,7 @@ def missing_body_rejected(ctx: Context) -> None:
     id="empty_object_changes_nothing",
     level=MUST,
     area="body",
-    cites=[PARTIAL, Cite(f"{_OPERATION}/responses/200/description", "OK")],
+    cites=[PARTIAL, Cite(f"{OPERATION}/responses/200/description", "OK")],
 )
 def empty_object_changes_nothing(ctx: Context) -> None:
     """The empty object {} is answered 200 and changes no field.

@@ -6,14 +6,15 @@ from hypothesis import strategies as st
 
 from .._catalogue import MUST, Cite, check
 from .._context import Context
+from ._cites import OPERATION
 from ._probing import expect_unchanged, refuse_drawn, refuse_each, visible_change
 
 CAMPAIGN_ID = Cite(
-    "/paths/~1v1~1campaigns~1{campaignId}/patch/parameters/0/description",
+    f"{OPERATION}/parameters/0/description",
     "Unique identifier of the campaign to update.",
 )
 NOT_FOUND = Cite(
-    "/paths/~1v1~1campaigns~1{campaignId}/patch/responses/404/content/application~1json"
+    f"{OPERATION}/responses/404/content/application~1json"
     "/examples/default/value/message",
     "The requested resource was not found",
 )
@@ -51,7 +52,7 @@ def _unknown_ids(ctx: Context) -> list[tuple[str, str]]:
     level=MUST,
     area="campaignId",
     cites=[
-        Cite("/paths/~1v1~1campaigns~1{campaignId}/patch/responses/404/description", "Not Found"),
+        Cite(f"{OPERATION}/responses/404/description", "Not Found"),
         NOT_FOUND,
         CAMPAIGN_ID,
     ],

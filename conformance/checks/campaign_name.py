@@ -14,6 +14,7 @@ from strategies import (
 from .._catalogue import MUST, SHOULD, Cite, check
 from .._client import Exchange
 from .._context import Context
+from ._cites import OPERATION
 from ._probing import (
     Sent,
     alone_and_beside,
@@ -34,14 +35,13 @@ MAX_LENGTH = Cite(f"{_NAME}/maxLength", "128")
 MIN_LENGTH = Cite(f"{_NAME}/minLength", "1")
 UNIQUE = Cite(f"{_NAME}/description", "Must be unique within your account.")
 CONFLICT = Cite(
-    "/paths/~1v1~1campaigns~1{campaignId}/patch/responses/409/content/application~1json"
+    f"{OPERATION}/responses/409/content/application~1json"
     "/examples/default/value/message",
     "Conflict with the current state of the resource",
 )
-BAD_REQUEST = Cite("/paths/~1v1~1campaigns~1{campaignId}/patch/responses/400/description",
-                   "Bad Request")
+BAD_REQUEST = Cite(f"{OPERATION}/responses/400/description", "Bad Request")
 RETURNS_UPDATED = Cite(
-    "/paths/~1v1~1campaigns~1{campaignId}/patch/description",
+    f"{OPERATION}/description",
     "Returns the updated campaign record.",
 )
 
@@ -179,8 +179,7 @@ def name_too_long_rejected(ctx: Context) -> None:
     level=MUST,
     area="campaignName",
     cites=[UNIQUE, CONFLICT,
-           Cite("/paths/~1v1~1campaigns~1{campaignId}/patch/responses/409/description",
-                "Conflict")],
+           Cite(f"{OPERATION}/responses/409/description", "Conflict")],
 )
 def name_taken_is_409(ctx: Context) -> None:
     """A campaignName another campaign of the account has is answered 409.

@@ -6,6 +6,7 @@ from strategies import concurrent_calls
 
 from .._catalogue import MUST, Cite, check
 from .._context import Context
+from ._cites import OPERATION
 from ._probing import (
     Sent,
     echoed,
@@ -24,8 +25,7 @@ REFLECTS = Cite(
     "/components/schemas/CampaignResponse/properties/concurrentCalls/description",
     "Reflects the value set at creation or last updated via the update endpoint.",
 )
-BAD_REQUEST = Cite("/paths/~1v1~1campaigns~1{campaignId}/patch/responses/400/description",
-                   "Bad Request")
+BAD_REQUEST = Cite(f"{OPERATION}/responses/400/description", "Bad Request")
 
 # Widths other stacks overflow at, and far beyond any.
 OVERFLOWS = (2**32, 2**63, 2**64, 10**30)

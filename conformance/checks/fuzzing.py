@@ -19,10 +19,10 @@ from .._client import Exchange
 from .._context import Context, Profile, given_seeded
 from .._prepared import Job
 from .._restore import restore_body
-from .._spec import OPERATION_ID, Spec
+from .._spec import Spec
+from ._cites import OPERATION
 from ._probing import Sent, send_all, send_drawn
 
-OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
 # Generated schedules nearer than this are not sent: no campaign may dial
 # because of the suite.
 LEAD = timedelta(days=366)
@@ -41,11 +41,11 @@ class Skipped(Exception):
 
 
 @cache
-def _operation(spec_sha: str, document_json: str) -> Any:
+def _operation(spec_sha: str, document_json: str, operation_id: str) -> Any:
     import schemathesis
 
     schema = schemathesis.openapi.from_dict(json.loads(document_json), config=schemathesis.Config())
-    return schema.find_operation_by_id(OPERATION_ID)
+    return schema.find_operation_by_id(operation_id)
 
 
 def document_json(spec: Spec) -> str:
@@ -58,18 +58,19 @@ def document_json(spec: Spec) -> str:
     return json.dumps(document)
 
 
-def operation(spec: Spec) -> Any:
+def operation(spec: Spec, operation_id: str) -> Any:
     """The operation to generate from (`document_json`)."""
-    return _operation(spec.sha256, document_json(spec))
+    return _operation(spec.sha256, document_json(spec), operation_id)
 
 
-def cases_of(operation: Any, mode: str, campaign_id: str, security_header: str) -> Any:
-    """Schemathesis cases in ``mode`` ("positive" or "negative") for one campaign."""
+def cases_of(operation: Any, mode: str, path_parameters: dict[str, str],
+             security_header: str) -> Any:
+    """Schemathesis cases in ``mode`` ("positive" or "negative") for one resource."""
     from schemathesis import GenerationMode
 
     return operation.as_strategy(
         generation_mode=GenerationMode(mode),
-        path_parameters={"campaignId": campaign_id},
+        path_parameters=path_parameters,
         # A placeholder, so no key is generated; the client sends the real one.
         headers={security_header: "placeholder"},
     )
@@ -77,7 +78,9 @@ def cases_of(operation: Any, mode: str, campaign_id: str, security_header: str) 
 
 def cases(ctx: Context, mode: str) -> Any:
     """Schemathesis cases in ``mode`` for this run's campaign."""
-    return cases_of(operation(ctx.spec), mode, ctx.campaign_id, ctx.contract.security_header)
+    return cases_of(operation(ctx.spec, ctx.operation.operation_id), mode,
+                    {ctx.operation.path_parameter: ctx.campaign_id},
+                    ctx.contract.security_header)
 
 
 @cache
@@ -194,15 +197,17 @@ def describe_case(case: Any) -> Drawn:
     return Drawn(raw, case.media_type or "application/json", case.body)
 
 
-def draw_cases(profile: Profile, seed: int, spec_sha: str, document_json: str, mode: str,
-               campaign_id: str, security_header: str, max_examples: int) -> list[Drawn]:
+def draw_cases(profile: Profile, seed: int, spec_sha: str, document_json: str,
+               operation_id: str, mode: str, path_parameters: dict[str, str],
+               security_header: str, max_examples: int) -> list[Drawn]:
     """Every case Hypothesis draws from Schemathesis's strategy for `mode`, described."""
     drawn: list[Drawn] = []
 
     def generated(case: Any) -> None:
         drawn.append(describe_case(case))
 
-    strategy = cases_of(_operation(spec_sha, document_json), mode, campaign_id, security_header)
+    strategy = cases_of(_operation(spec_sha, document_json, operation_id), mode,
+                        path_parameters, security_header)
     given_seeded(profile, seed, generated, strategy, max_examples=max_examples)()
     return drawn
 
@@ -215,7 +220,8 @@ def draw_job(ctx: Context, mode: str) -> Job | None:
     if ctx.profile.shrink:
         return None
     return Job(draw_cases, (ctx.profile, ctx.seed_for("generated"), ctx.spec.sha256,
-                            document_json(ctx.spec), mode, ctx.campaign_id,
+                            document_json(ctx.spec), ctx.operation.operation_id, mode,
+                            {ctx.operation.path_parameter: ctx.campaign_id},
                             ctx.contract.security_header, ctx.profile.fuzz_examples))
 
 
@@ -285,7 +291,7 @@ def fuzzed_valid_requests_conform(ctx: Context) -> None:
     the account's, 409 only for a campaignName; never a 5xx; and it matches
     the documented schema for its status.
     """
-    documented = ctx.spec.documented_statuses
+    documented = ctx.spec.documented_statuses(ctx.operation)
 
     def judge(raw: bytes | None, exchange: Exchange) -> None:
         body = json.loads(raw) if raw else {}
@@ -299,7 +305,7 @@ def fuzzed_valid_requests_conform(ctx: Context) -> None:
                           sent="a generated body valid under UpdateCampaignRequest")
         assert exchange.status is not None
         problems = ctx.spec.validate_response(
-            path=exchange.path, status=exchange.status,
+            ctx.operation, path=exchange.path, status=exchange.status,
             content_type=exchange.content_type, body=exchange.response_body,
         )
         if problems:
@@ -330,7 +336,7 @@ def fuzzed_invalid_requests_rejected(ctx: Context) -> None:
     with the errata's tolerances); other cases negated outside the body are
     not sent.
     """
-    documented = ctx.spec.documented_statuses
+    documented = ctx.spec.documented_statuses(ctx.operation)
     refusals = {s for s in documented if 400 <= s < 500} - {401}
 
     def judge(raw: bytes | None, exchange: Exchange) -> None:

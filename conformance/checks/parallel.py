@@ -20,7 +20,6 @@ from typing import Any
 from .._catalogue import MUST, CheckFailure, check
 from .._client import Exchange
 from .._context import Context
-from .._contract import load_contract
 from .._model import BehaviourModel, ModelRequest, State
 from ._probing import unique_suffix
 from .sequences import PARTIAL, RETURNS_UPDATED, History, Step, model_for
@@ -62,7 +61,7 @@ def distinct_updates(ctx: Context, model: BehaviourModel, state: State,
                      round_: int) -> list[dict[str, Any]]:
     """One valid update per field, each a value the campaign does not have yet."""
     fixtures = ctx.fixtures
-    contract = load_contract()
+    contract = ctx.operation.contract
     flag, parts = contract.schedule_flag, contract.schedule_fields
 
     def other(values: tuple[Any, ...], now: Any) -> Any:
@@ -111,7 +110,7 @@ def send_batch(ctx: Context, bodies: list[dict[str, Any]], what: str) -> list[St
         if step.exchange.error is not None:
             # Answered alone, it is a target that serves one connection at a time
             # (the contract leaves that to it), not one that loses updates.
-            alone = ctx.client.send("PATCH", ctx.campaign_id, body=body)
+            alone = ctx.client.send(ctx.campaign_id, body=body)
             if alone.error is None:
                 step.exchange.superseded = True
                 ctx.client.answered_only_alone(step.exchange)
@@ -190,7 +189,7 @@ def concurrent_identical_updates_agree(ctx: Context) -> None:
     """
     width = parallelism(ctx)
     model = model_for(ctx)
-    contract = load_contract()
+    contract = ctx.operation.contract
     for round_ in range(ROUNDS.get(ctx.profile.name, ROUNDS["quick"])):
         before = current(ctx, model)
         update = {**distinct_updates(ctx, model, before, 0)[0],

@@ -6,6 +6,7 @@ from typing import Any
 
 from .._catalogue import MUST, Cite, check
 from .._context import Context
+from ._cites import OPERATION
 from ._probing import (
     Case,
     Sent,
@@ -27,10 +28,9 @@ PROVISIONED = Cite(
     "Must be a number provisioned in SigmaMind or configured via SIP trunking that is "
     "enabled for outbound calls.",
 )
-_OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
-BAD_REQUEST = Cite(f"{_OPERATION}/responses/400/description", "Bad Request")
-NOT_FOUND = Cite(f"{_OPERATION}/responses/404/description", "Not Found")
-FORBIDDEN = Cite(f"{_OPERATION}/responses/403/description", "Forbidden")
+BAD_REQUEST = Cite(f"{OPERATION}/responses/400/description", "Bad Request")
+NOT_FOUND = Cite(f"{OPERATION}/responses/404/description", "Not Found")
+FORBIDDEN = Cite(f"{OPERATION}/responses/403/description", "Forbidden")
 
 ASCII_DIGITS = "0123456789"
 # Digits of other scripts that \d and int() accept.

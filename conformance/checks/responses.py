@@ -18,9 +18,9 @@ from .._catalogue import MUST, SHOULD, Cite, check
 from .._client import Exchange
 from .._context import Context
 from .._spec import Problem
+from ._cites import OPERATION
 from ._probing import send_each
 
-OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
 ERROR_EXAMPLE = f"{OPERATION}/responses/400/content/application~1json/examples/default/value"
 
 RESPONSES = Cite(f"{OPERATION}/responses/200/description", "OK")
@@ -63,7 +63,7 @@ def _send(ctx: Context, body: Any = None, **kwargs: Any) -> Exchange:
     """One probe through the recorded client; an unanswered probe is recorded, not raised."""
     if body is not None:
         kwargs["body"] = body
-    return ctx.client.send("PATCH", kwargs.pop("campaign_id", ctx.campaign_id), **kwargs)
+    return ctx.client.send(kwargs.pop("campaign_id", ctx.campaign_id), **kwargs)
 
 
 def probe(ctx: Context) -> None:
@@ -97,7 +97,7 @@ def _send_probe_set(ctx: Context) -> None:
 
 
 def judged(ctx: Context, *, hostile: bool = False) -> list[Exchange]:
-    """The run's answered PATCH exchanges (hostile ones only when asked).
+    """The run's answered exchanges of the operation (hostile ones only when asked).
 
     A request sent beside others and then again alone (Exchange.superseded) is
     judged by the answer it got alone, not this one.
@@ -105,7 +105,7 @@ def judged(ctx: Context, *, hostile: bool = False) -> list[Exchange]:
     return [
         e
         for e in ctx.client.exchanges
-        if e.method == "PATCH"
+        if e.method == ctx.operation.method
         and not e.superseded
         and e.error is None
         and e.status is not None
@@ -152,6 +152,7 @@ def error_body(exchange: Exchange) -> dict[str, Any] | None:
 def problems_of(ctx: Context, exchange: Exchange) -> list[Problem]:
     assert exchange.status is not None
     return ctx.spec.validate_response(
+        ctx.operation,
         path=exchange.path,
         status=exchange.status,
         content_type=exchange.content_type,
@@ -224,7 +225,7 @@ def status_code_documented(ctx: Context) -> None:
     left to refusals_use_documented_statuses (erratum http-refusals-of-bodies).
     """
     limit_probes(ctx)
-    documented = ctx.spec.documented_statuses
+    documented = ctx.spec.documented_statuses(ctx.operation)
     listed = ", ".join(str(s) for s in sorted(documented))
     judge_each(
         ctx,
@@ -286,7 +287,7 @@ def response_content_type_is_json(ctx: Context) -> None:
 
 def _schema_complaint(ctx: Context, exchange: Exchange) -> str | None:
     assert exchange.status is not None
-    if exchange.status not in ctx.spec.documented_statuses:
+    if exchange.status not in ctx.spec.documented_statuses(ctx.operation):
         return None  # status_code_documented's concern
     found = [p for p in problems_of(ctx, exchange) if p.kind == "schema"]
     if found:
@@ -542,8 +543,7 @@ NULL_PROBES: tuple[dict[str, Any], ...] = (
     id="no_server_errors",
     level=MUST,
     area="responses",
-    cites=[SERVER_ERROR, Cite(f"{OPERATION}/responses/500/description",
-                              "Internal Server Error")],
+    cites=[SERVER_ERROR, Cite(f"{OPERATION}/responses/500/description", "Internal Server Error")],
     final=True,
     schema_level=True,
 )

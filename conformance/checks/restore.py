@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from .._catalogue import MUST, Cite, check
 from .._context import Context
+from ._cites import OPERATION
 from ._probing import fresh_name
 
 _NAME = "/components/schemas/UpdateCampaignRequest/properties/campaignName"
 UNIQUE = Cite(f"{_NAME}/description", "Must be unique within your account.")
 PARTIAL = Cite(
-    "/paths/~1v1~1campaigns~1{campaignId}/patch/description",
+    f"{OPERATION}/description",
     "Only fields provided in the request body are updated",
 )
 

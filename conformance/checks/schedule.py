@@ -23,6 +23,7 @@ from .._catalogue import MUST, Cite, check
 from .._client import Exchange
 from .._context import Context
 from .._model import parse_instant, zone_names
+from ._cites import OPERATION
 from ._probing import (
     Sent,
     day_end,
@@ -75,7 +76,7 @@ IGNORED = Cite(
     f"{REQUEST}/scheduledDate/description", "Ignored when isScheduled is false or omitted."
 )
 UNCHANGED = Cite(
-    "/paths/~1v1~1campaigns~1{campaignId}/patch/description",
+    f"{OPERATION}/description",
     "Only fields provided in the request body are updated — omitted fields remain unchanged.",
 )
 

@@ -31,7 +31,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_sta
 from .._catalogue import MUST, CheckFailure, Cite, check
 from .._client import Exchange
 from .._context import Context
-from .._contract import Contract, load_contract
+from .._contract import Contract
 from .._model import (
     ABSENT,
     DECISIVE_MARGIN,
@@ -41,15 +41,15 @@ from .._model import (
     Verdict,
 )
 from .._run import failure_of
+from ._cites import OPERATION
 from ._probing import model_for
 
-_OPERATION = "/paths/~1v1~1campaigns~1{campaignId}/patch"
 _REQUEST = "/components/schemas/UpdateCampaignRequest/properties"
 PARTIAL = Cite(
-    f"{_OPERATION}/description",
+    f"{OPERATION}/description",
     "Only fields provided in the request body are updated — omitted fields remain unchanged.",
 )
-RETURNS_UPDATED = Cite(f"{_OPERATION}/description", "Returns the updated campaign record.")
+RETURNS_UPDATED = Cite(f"{OPERATION}/description", "Returns the updated campaign record.")
 UNIQUE = Cite(f"{_REQUEST}/campaignName/description", "Must be unique within your account.")
 REQUIRED_WHEN = Cite(f"{_REQUEST}/scheduledDate/description",
                      "Required when isScheduled is true.")
@@ -527,7 +527,7 @@ def histories_follow_the_model(ctx: Context) -> None:
     """
     model = model_for(ctx)
     initial = Sequencer(ctx, model).read("read the campaign (empty update)")
-    pool = palette(ctx, load_contract(), initial)
+    pool = palette(ctx, ctx.operation.contract, initial)
     failures: list[HistoryFailure] = []
     run_histories(ctx, state_machine(ctx, model, pool, failures), failures)
 

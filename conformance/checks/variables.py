@@ -12,6 +12,7 @@ from strategies import dynamic_variables
 from .._catalogue import MUST, Cite, MissingFixture, check
 from .._client import Exchange
 from .._context import Context
+from ._cites import OPERATION
 from ._probing import (
     Sent,
     expect_kept,
@@ -33,8 +34,7 @@ EMPTY = Cite(f"{_VARIABLES}/description",
 EXAMPLE = Cite(f"{_VARIABLES}/example/customer_name", "Michael")
 # The document's own example value of dynamicVariables.
 DOCUMENT_EXAMPLE = {"customer_name": "Michael"}
-BAD_REQUEST = Cite("/paths/~1v1~1campaigns~1{campaignId}/patch/responses/400/description",
-                   "Bad Request")
+BAD_REQUEST = Cite(f"{OPERATION}/responses/400/description", "Bad Request")
 
 # One value of each type additionalProperties allows (oneOf string, number,
 # boolean, object, array); nested values are unconstrained JSON.

@@ -35,7 +35,7 @@ def exchange_with(handler, *, times: int = 1):
     with MisbehavingServer(handler) as server:
         client = Client(make_target(server.base_url))
         try:
-            exchanges = [client.send("PATCH", "camp_1", body={}) for _ in range(times)]
+            exchanges = [client.send("camp_1", body={}) for _ in range(times)]
         finally:
             client.close()
     return exchanges, server

@@ -25,6 +25,7 @@ from conformance._contract import (
     contract_of,
     load_contract,
 )
+from conformance._operation import UPDATE_CAMPAIGN
 from conformance._spec import SPEC_DIR, load_spec
 from conformance._target import Fixtures, Secret, Target
 from reference import World, create_app, load_world, serve_in_thread
@@ -49,7 +50,8 @@ def request_property(document: dict, name: str) -> dict:
 
 
 def test_operation_read_from_the_document() -> None:
-    contract = load_contract()
+    contract = load_contract(operation_id="updateCampaign")
+    assert contract is UPDATE_CAMPAIGN.contract and contract.operation_id == "updateCampaign"
     assert (contract.method, contract.path_template) == ("PATCH", "/v1/campaigns/{campaignId}")
     assert contract.security_header == "X-API-Key"
     assert contract.statuses == {200, 400, 401, 403, 404, 409, 500}
@@ -58,7 +60,7 @@ def test_operation_read_from_the_document() -> None:
 
 
 def test_bounds_and_prose_rules() -> None:
-    contract = load_contract()
+    contract = UPDATE_CAMPAIGN.contract
     assert contract.field("campaignName").length_bounds == (1, 128)
     assert contract.field("campaignName").unique
     assert contract.field("agentId").length_bounds == (1, 64)
@@ -73,7 +75,7 @@ def test_bounds_and_prose_rules() -> None:
 
 
 def test_where_each_field_is_shown() -> None:
-    contract = load_contract()
+    contract = UPDATE_CAMPAIGN.contract
     body = {"campaignName": "A", "agent": {"agentId": "x"}, "phoneNumber": {}, "scheduled": True}
     assert contract.shown(body, "campaignName") == "A"
     assert contract.shown(body, "agentId") == "x"
@@ -84,7 +86,7 @@ def test_where_each_field_is_shown() -> None:
 
 
 def test_governed_view_drops_what_the_schemas_do_not_list() -> None:
-    contract = load_contract()
+    contract = UPDATE_CAMPAIGN.contract
     body = {"campaignId": "c", "updatedAt": "now", "version": 3,
             "agent": {"agentId": "a", "etag": "x"}, "dynamicVariables": {"a": 1}}
     assert contract.governed_view(body) == {"campaignId": "c", "agent": {"agentId": "a"}}
@@ -93,7 +95,7 @@ def test_governed_view_drops_what_the_schemas_do_not_list() -> None:
 
 
 def test_what_each_field_governs_in_a_200_body() -> None:
-    contract = load_contract()
+    contract = UPDATE_CAMPAIGN.contract
     assert contract.governs("campaignName") == ("campaignName",)
     assert contract.governs("agentId") == ("agent",)
     assert contract.governs("sipPhoneNumber") == ("phoneNumber",)
@@ -109,14 +111,14 @@ def test_what_each_field_governs_in_a_200_body() -> None:
 def test_the_phone_pattern_read_as_digit_counts() -> None:
     from dataclasses import replace
 
-    phone = load_contract().field("sipPhoneNumber")
+    phone = UPDATE_CAMPAIGN.contract.field("sipPhoneNumber")
     assert phone.digits == (7, 15)
     assert replace(phone, pattern=r"^\+[1-9]\d{2,3}$").digits == (3, 4)
     assert replace(phone, pattern=r"^[a-z]+$").digits is None
 
 
 def test_values_the_schema_admits_by_themselves() -> None:
-    contract = load_contract()
+    contract = UPDATE_CAMPAIGN.contract
     name, calls = contract.field("campaignName"), contract.field("concurrentCalls")
     assert name.admits("x" * 128) and not name.admits("x" * 129) and not name.admits("")
     assert calls.admits(2**31 - 1) and not calls.admits(2**31) and not calls.admits(True)
@@ -128,8 +130,8 @@ def test_values_the_schema_admits_by_themselves() -> None:
 
 def test_a_contract_is_built_once_per_loaded_document() -> None:
     spec = load_spec()
-    assert contract_of(spec) is contract_of(spec)
-    assert contract_of(spec).field_names == load_contract().field_names
+    assert contract_of(spec, UPDATE_CAMPAIGN) is contract_of(spec, UPDATE_CAMPAIGN)
+    assert contract_of(spec, UPDATE_CAMPAIGN).field_names == UPDATE_CAMPAIGN.contract.field_names
 
 
 def test_an_edited_bound_is_followed(tmp_path: Path) -> None:
@@ -137,7 +139,7 @@ def test_an_edited_bound_is_followed(tmp_path: Path) -> None:
         request_property(document, "campaignName")["maxLength"] = 40
         request_property(document, "agentId")["minLength"] = 3
 
-    contract = build_contract(load_spec(edited_copy(tmp_path, edit)))
+    contract = build_contract(load_spec(edited_copy(tmp_path, edit)), UPDATE_CAMPAIGN)
     assert contract.field("campaignName").length_bounds == (1, 40)
     assert contract.field("agentId").length_bounds == (3, 64)
 
@@ -148,7 +150,7 @@ def test_a_prose_rule_no_longer_in_the_document_fails_loading(tmp_path: Path) ->
         prop["description"] = prop["description"].replace("Must be a positive integer.", "")
 
     with pytest.raises(ContractError, match="positive integer"):
-        build_contract(load_spec(edited_copy(tmp_path, edit)))
+        build_contract(load_spec(edited_copy(tmp_path, edit)), UPDATE_CAMPAIGN)
 
 
 # ---------------------------------------------------------------- the edited copy
@@ -167,14 +169,15 @@ def _edit_bounds(document: dict) -> None:
 
 @pytest.fixture(scope="module")
 def edited(tmp_path_factory: pytest.TempPathFactory) -> Contract:
-    return build_contract(load_spec(edited_copy(tmp_path_factory.mktemp("spec"), _edit_bounds)))
+    return build_contract(load_spec(edited_copy(tmp_path_factory.mktemp("spec"), _edit_bounds)),
+                          UPDATE_CAMPAIGN)
 
 
 def test_the_edited_copy_is_read(edited: Contract) -> None:
     assert edited.field("campaignName").length_bounds == (1, 40)
     assert edited.field("agentId").length_bounds == (1, 50)
     assert edited.field("sipPhoneNumber").digits == (7, 13)
-    assert load_contract().field("sipPhoneNumber").digits == (7, 15)
+    assert UPDATE_CAMPAIGN.contract.field("sipPhoneNumber").digits == (7, 15)
 
 
 def test_strategies_follow_the_edited_copy(edited: Contract) -> None:

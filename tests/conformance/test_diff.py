@@ -34,7 +34,7 @@ def servers() -> Iterator[dict[str, tuple[Target, EmbeddedServer]]]:
 def state(target: Target) -> object:
     client = Client(target)
     try:
-        return client.send("PATCH", target.fixtures.campaign_id, body={}).json()
+        return client.send(target.fixtures.campaign_id, body={}).json()
     finally:
         client.close()
 

@@ -254,7 +254,7 @@ def test_a_preflight_hook_runs_before_any_request_and_can_refuse_the_set_up():
 def test_a_target_hanging_on_some_inputs_only_fails_checks_and_the_run_goes_on():
     def hanging_names(ctx: Any) -> None:
         for n in range(4):
-            ctx.client.send("PATCH", ctx.campaign_id, body={"campaignName": f"hang {n}"})
+            ctx.client.send(ctx.campaign_id, body={"campaignName": f"hang {n}"})
 
     target = Campaign(hangs_on="hang ")
     finished, _, _ = execute(a_run(target), a_check("hangs", hanging_names),

@@ -59,7 +59,7 @@ def test_express_passes_every_must_check(express: ExpressServer, suite_runner: S
 def test_express_compresses_and_the_client_reads_through_it(express: ExpressServer) -> None:
     client = Client(target_of(express))
     try:
-        exchange = client.send("PATCH", express.world.target_campaign_id, body={})
+        exchange = client.send(express.world.target_campaign_id, body={})
     finally:
         client.close()
     assert exchange.status == 200, exchange.outcome()

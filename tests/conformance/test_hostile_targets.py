@@ -128,7 +128,7 @@ def test_a_huge_body_is_read_only_up_to_the_cap():
     huge = Huge(64 * 1024 * 1024)
     with MisbehavingServer(huge) as server:
         client = Client(make_target(server.base_url))
-        exchange = client.send("PATCH", "camp_1", body={})
+        exchange = client.send("camp_1", body={})
         client.close()
     assert exchange.truncated and len(exchange.response_body) == BODY_CAP
     assert huge.most_written < 16 * 1024 * 1024  # the client stopped reading
@@ -172,7 +172,7 @@ def test_a_broken_response_is_a_check_failure_with_a_clear_message(
 
 def test_a_transport_error_is_recorded_not_raised():
     client = Client(make_target(f"http://127.0.0.1:{free_port()}"))
-    exchange = client.send("PATCH", "camp_1", body={})
+    exchange = client.send("camp_1", body={})
     client.close()
     assert exchange.status is None and exchange.error.startswith("connection failed")
 
@@ -181,6 +181,6 @@ def test_the_client_never_uses_proxies_from_the_environment(monkeypatch):
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
     with MisbehavingServer(Campaign()) as server:
         client = Client(make_target(server.base_url))
-        exchange = client.send("PATCH", "camp_1", body={})
+        exchange = client.send("camp_1", body={})
         client.close()
     assert exchange.status == 404 and isinstance(client._http, httpx.Client)

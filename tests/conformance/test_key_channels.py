@@ -46,7 +46,7 @@ def shown(exchange: Exchange) -> str:
 def test_every_channel_reaches_the_server_and_is_redacted(what: str, channel: dict) -> None:
     seen: list[httpx.Request] = []
     client = client_seeing(seen)
-    exchange = client.send("PATCH", "camp_1", body={"concurrentCalls": 2}, api_key=None,
+    exchange = client.send("camp_1", body={"concurrentCalls": 2}, api_key=None,
                            **channel)
     client.close()
     (request,) = seen
@@ -71,7 +71,7 @@ PLAIN_KEY = "sk_test_4f2a9c0d1e"  # a key a URL carries as it is
 )
 def test_the_curl_line_reads_the_key_from_the_environment(channel: dict, expanded: str) -> None:
     client = client_seeing([], PLAIN_KEY)
-    exchange = client.send("PATCH", "camp_1", body={}, api_key=None, **channel)
+    exchange = client.send("camp_1", body={}, api_key=None, **channel)
     client.close()
     line = exchange.curl()
     assert PLAIN_KEY not in line and f"${ENV}" in line
@@ -85,7 +85,7 @@ def test_the_curl_line_reads_the_key_from_the_environment(channel: dict, expande
 
 def test_the_header_form_is_unchanged() -> None:
     client = client_seeing([])
-    exchange = client.send("PATCH", "camp_1", body={})
+    exchange = client.send("camp_1", body={})
     client.close()
     assert exchange.request_headers["X-API-Key"] == REDACTED
     assert f'-H "X-API-Key: ${ENV}"' in exchange.curl()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conformance._contract import ABSENT, load_contract
+from conformance._contract import ABSENT
 from conformance._model import (
     AccountWorld,
     BehaviourModel,
@@ -16,6 +16,7 @@ from conformance._model import (
     State,
     local_readings,
 )
+from conformance._operation import UPDATE_CAMPAIGN
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 CAMPAIGN = "camp_1"
@@ -38,7 +39,7 @@ LA_INSTANT = datetime(2026, 9, 25, 19, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def model() -> BehaviourModel:
-    return BehaviourModel(load_contract(), WORLD, now=NOW)
+    return BehaviourModel(UPDATE_CAMPAIGN.contract, WORLD, now=NOW)
 
 
 def statuses(model: BehaviourModel, body: Any, **kwargs: Any) -> set[int]:
@@ -198,7 +199,7 @@ def test_observe_reads_the_governed_state(model: BehaviourModel) -> None:
 
 
 def test_every_bound_comes_from_the_contract() -> None:
-    contract = load_contract()
+    contract = UPDATE_CAMPAIGN.contract
     edited = copy.copy(contract)
     fields = dict(contract.fields)
     from dataclasses import replace

@@ -29,7 +29,7 @@ def reference() -> Iterator[tuple[Target, EmbeddedServer]]:
 def state(target: Target) -> dict[str, object]:
     client = Client(target)
     try:
-        body = client.send("PATCH", target.fixtures.campaign_id, body={}).json()
+        body = client.send(target.fixtures.campaign_id, body={}).json()
     finally:
         client.close()
     assert isinstance(body, dict)
@@ -117,9 +117,10 @@ def test_a_fixture_on_a_bound_the_target_refuses_is_left_to_the_checks(mutant: s
 
 
 def test_bounds_of_agent_ids_and_numbers_are_read_from_the_contract() -> None:
-    from conformance._contract import load_contract
+    from conformance._operation import UPDATE_CAMPAIGN
 
-    agent, phone = load_contract().field("agentId"), load_contract().field("sipPhoneNumber")
+    contract = UPDATE_CAMPAIGN.contract
+    agent, phone = contract.field("agentId"), contract.field("sipPhoneNumber")
     assert agent.at_a_bound("A") and agent.at_a_bound("a" * 64)
     assert not agent.at_a_bound("agent_D5D0p7TUs66TTAEAx")
     assert phone.at_a_bound("+1234567") and phone.at_a_bound("+123456789012345")

@@ -8,6 +8,7 @@ from pathlib import Path
 from test_contract import edited_copy, request_property
 
 from conformance._contract import build_contract
+from conformance._operation import UPDATE_CAMPAIGN
 from conformance._restore import restore_body
 from conformance._spec import load_spec
 
@@ -27,7 +28,7 @@ STATE = {
 
 
 def test_every_restorable_field_is_put_back_from_where_the_body_shows_it() -> None:
-    assert restore_body(STATE, now=NOW) == {
+    assert UPDATE_CAMPAIGN.restore_body(STATE, now=NOW) == {
         "campaignName": "Q4 Outreach Campaign",
         "sipPhoneNumber": "+14155552671",
         "agentId": "agent_1",
@@ -41,15 +42,15 @@ def test_every_restorable_field_is_put_back_from_where_the_body_shows_it() -> No
 
 def test_a_schedule_no_longer_ahead_is_left_alone_and_unscheduled_is_cleared() -> None:
     later = datetime(2028, 1, 1, tzinfo=UTC)
-    assert "isScheduled" not in restore_body(STATE, now=later)
+    assert "isScheduled" not in UPDATE_CAMPAIGN.restore_body(STATE, now=later)
     unscheduled = {**STATE, "scheduled": False, "scheduledDate": None}
-    assert restore_body(unscheduled, now=NOW)["isScheduled"] is False
+    assert UPDATE_CAMPAIGN.restore_body(unscheduled, now=NOW)["isScheduled"] is False
 
 
 def test_values_the_contract_refuses_are_not_sent() -> None:
     odd = {**STATE, "concurrentCalls": True, "agent": {"agentId": "x" * 65},
            "phoneNumber": {"sipPhoneNumber": "4155552671"}, "campaignName": ""}
-    body = restore_body(odd, now=NOW)
+    body = UPDATE_CAMPAIGN.restore_body(odd, now=NOW)
     assert not {"concurrentCalls", "agentId", "sipPhoneNumber", "campaignName"} & set(body)
 
 
@@ -57,6 +58,6 @@ def test_restore_follows_an_edited_contract(tmp_path: Path) -> None:
     def edit(document: dict) -> None:
         request_property(document, "campaignName")["maxLength"] = 10
 
-    contract = build_contract(load_spec(edited_copy(tmp_path, edit)))
-    assert "campaignName" in restore_body(STATE, now=NOW)
+    contract = build_contract(load_spec(edited_copy(tmp_path, edit)), UPDATE_CAMPAIGN)
+    assert "campaignName" in UPDATE_CAMPAIGN.restore_body(STATE, now=NOW)
     assert "campaignName" not in restore_body(STATE, contract=contract, now=NOW)

@@ -149,7 +149,7 @@ def test_the_rate_limit_spaces_the_sends(base_url, limits, gap, clock):
     transport = Answering(clock)
     client = Client(make_target(base_url, **limits), transport=transport)
     for _ in range(4):
-        assert client.send("PATCH", "camp_1", body={}).status == 200
+        assert client.send("camp_1", body={}).status == 200
     client.close()
     gaps = [b - a for a, b in zip(transport.sent_at, transport.sent_at[1:], strict=False)]
     assert gaps == pytest.approx([gap] * 3)
@@ -204,7 +204,7 @@ def test_loopback_is_unlimited_by_default(clock):
     transport = Answering(clock)
     client = Client(make_target("http://127.0.0.1:9"), transport=transport)
     for _ in range(20):
-        client.send("PATCH", "camp_1", body={})
+        client.send("camp_1", body={})
     client.close()
     assert len(transport.sent_at) == 20
     assert clock.sleeps == []
@@ -227,7 +227,7 @@ def test_a_slow_answer_is_cut_at_the_per_request_timeout():
 
     with MisbehavingServer(slow) as server:
         client = Client(make_target(server.base_url, timeout=0.5))
-        exchange = client.send("PATCH", "camp_1", body={})
+        exchange = client.send("camp_1", body={})
         client.close()
     # Uncut, the answer would be a connection closed after five seconds.
     assert exchange.error == "no response within 0.5 s (timeout)"
@@ -253,7 +253,7 @@ def test_429_is_retried_after_the_retry_after_delay(clock):
     _, handler = too_many_requests_first(1, "1")
     with MisbehavingServer(handler) as server:
         client = Client(make_target(server.base_url))
-        exchange = client.send("PATCH", "camp_misbehaving_0001", body={})
+        exchange = client.send("camp_misbehaving_0001", body={})
         client.close()
         received = len(server.requests)
     assert exchange.status == 200 and exchange.retries == 1 and received == 2
@@ -265,7 +265,7 @@ def test_429_is_retried_at_most_three_times():
     _, handler = too_many_requests_first(10, "0")
     with MisbehavingServer(handler) as server:
         client = Client(make_target(server.base_url))
-        exchange = client.send("PATCH", "camp_misbehaving_0001", body={})
+        exchange = client.send("camp_misbehaving_0001", body={})
         client.close()
         received = len(server.requests)
     assert exchange.status == 429 and exchange.retries == 3 and received == 4
@@ -275,7 +275,7 @@ def test_a_retry_after_beyond_the_limit_is_not_waited_for(clock):
     _, handler = too_many_requests_first(1, "120")
     with MisbehavingServer(handler) as server:
         client = Client(make_target(server.base_url, max_retry_after=5))
-        exchange = client.send("PATCH", "camp_misbehaving_0001", body={})
+        exchange = client.send("camp_misbehaving_0001", body={})
         client.close()
         received = len(server.requests)
     assert exchange.status == 429 and exchange.retries == 0 and received == 1
@@ -302,7 +302,7 @@ def test_a_redirect_is_recorded_not_followed_and_the_key_stays_home(tmp_path, su
         with MisbehavingServer(redirect(location)) as first:
             run = run_suite(suite_runner, tmp_path, first.base_url, *FEW)
             client = Client(make_target(first.base_url))
-            exchange = client.send("PATCH", "camp_misbehaving_0001", body={})
+            exchange = client.send("camp_misbehaving_0001", body={})
             client.close()
             first_received = len(first.requests)
         second_received = [r.headers for r in second.requests]

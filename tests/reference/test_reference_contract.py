@@ -5,11 +5,11 @@ from dataclasses import replace
 
 import pytest
 
-from conformance._contract import load_contract
+from conformance._operation import UPDATE_CAMPAIGN
 from reference import MUTANTS, Invalid, Rules, load_world
 from reference._rules import Limit
 
-PUBLISHED = load_contract()
+PUBLISHED = UPDATE_CAMPAIGN.contract
 
 
 EDITED = PUBLISHED.with_fields(

@@ -26,10 +26,11 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, settings
 from jsonschema import Draft4Validator, FormatChecker
 
-from conformance._contract import Contract, load_contract
+from conformance._contract import Contract
+from conformance._operation import UPDATE_CAMPAIGN
 from strategies import RawBody
 
-PUBLISHED = load_contract()
+PUBLISHED = UPDATE_CAMPAIGN.contract
 DATE_SHAPE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 TIME_SHAPE = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])")
 
