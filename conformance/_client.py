@@ -68,30 +68,32 @@ class Redactor:
     """
 
     def __init__(self, *secrets: str) -> None:
-        self._secrets: list[str] = []
-        self._text: list[re.Pattern[str]] = []
-        self._bytes: list[re.Pattern[bytes]] = []
+        # Each secret, and the pattern of a short one (None: replaced wherever it occurs).
+        self._secrets: dict[str, tuple[re.Pattern[str], re.Pattern[bytes]] | None] = {}
         for secret in secrets:
             self.add(secret)
 
     def add(self, secret: str) -> None:
         if not secret or secret in self._secrets:
             return
-        self._secrets.append(secret)
-        pattern = re.escape(secret)
+        pattern = None
         if len(secret) < WHOLE_TOKEN_BELOW:
-            pattern = f"(?<!{_KEY_CHARACTER}){pattern}(?!{_KEY_CHARACTER})"
-        self._text.append(re.compile(pattern))
-        self._bytes.append(re.compile(pattern.encode("utf-8", "replace")))
+            alone = f"(?<!{_KEY_CHARACTER}){re.escape(secret)}(?!{_KEY_CHARACTER})"
+            pattern = re.compile(alone), re.compile(alone.encode("utf-8", "replace"))
+        self._secrets[secret] = pattern
 
     def __call__(self, text: str) -> str:
-        for pattern in self._text:
-            text = pattern.sub(REDACTED, text)
+        for secret, pattern in self._secrets.items():
+            if secret in text:
+                text = pattern[0].sub(REDACTED, text) if pattern else text.replace(secret, REDACTED)
         return text
 
     def bytes(self, data: bytes) -> bytes:
-        for pattern in self._bytes:
-            data = pattern.sub(REDACTED.encode(), data)
+        for secret, pattern in self._secrets.items():
+            encoded = secret.encode("utf-8", "replace")
+            if encoded in data:
+                data = (pattern[1].sub(REDACTED.encode(), data) if pattern
+                        else data.replace(encoded, REDACTED.encode()))
         return data
 
 

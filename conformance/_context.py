@@ -6,12 +6,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Collection
 from concurrent.futures import Future
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import hypothesis
-from hypothesis import HealthCheck, Phase
 
 from ._catalogue import Check, CheckFailure, MissingFixture, NotExercised
 from ._client import _UNSET, Client, Exchange
@@ -19,26 +17,9 @@ from ._clock import TargetClock
 from ._contract import Contract, contract_of
 from ._operation import Operation
 from ._prepared import Job, outcome
+from ._profiles import Profile, given_seeded, hypothesis_settings
 from ._spec import Spec
 from ._target import Fixtures, Target
-
-
-@dataclass(frozen=True)
-class Profile:
-    name: str
-    max_examples: int
-    shrink: bool
-    fuzz_examples: int
-
-
-# The quick profile's generated examples are few on purpose: each check sends its
-# decisive fixed cases first, and with a single generated example per check every
-# mutant of the reference is still killed by its checks (bench/timing.md). The
-# generated examples left in quick widen the net a little; deep is the wide net.
-PROFILES = {
-    "quick": Profile("quick", max_examples=4, shrink=False, fuzz_examples=12),
-    "deep": Profile("deep", max_examples=120, shrink=True, fuzz_examples=400),
-}
 
 
 def describe_statuses(statuses: Collection[int]) -> str:
@@ -46,37 +27,6 @@ def describe_statuses(statuses: Collection[int]) -> str:
     if len(ordered) == 1:
         return str(ordered[0])
     return ", ".join(str(s) for s in ordered[:-1]) + f" or {ordered[-1]}"
-
-
-def hypothesis_settings(profile: Profile, **changes: Any) -> hypothesis.settings:
-    """A run's Hypothesis settings: its profile's phases, no database, no deadline."""
-    phases = [Phase.explicit, Phase.generate]
-    if profile.shrink:
-        phases.append(Phase.shrink)
-    return hypothesis.settings(
-        **{
-            "deadline": None,
-            "database": None,
-            "phases": phases,
-            "suppress_health_check": list(HealthCheck),
-            "print_blob": False,
-            "derandomize": False,
-            **changes,
-        }
-    )
-
-
-def given_seeded(profile: Profile, seed: int, fn: Callable[..., None], *args: Any,
-                 max_examples: int | None = None, **kwargs: Any) -> Callable[[], None]:
-    """`fn` under hypothesis.given, with `profile`'s settings and a fixed seed: the
-    same values in any process (`Context.given`, and work done beforehand)."""
-    test = hypothesis.given(*args, **kwargs)(fn)
-    test = hypothesis_settings(profile, max_examples=max_examples or profile.max_examples)(test)
-    # No database, so no key: Hypothesis would otherwise hash the test's
-    # source (inspect and tokenize) on every run of every check, about 4 %
-    # of a run's CPU. An attribute it reads when present.
-    test._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
-    return hypothesis.seed(seed)(test)  # type: ignore[no-any-return]
 
 
 class Context:

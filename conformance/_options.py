@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ._clock import parse_instant_option
-from ._context import PROFILES
+from ._profiles import PROFILES
 from ._run import Run
 from ._target import TargetError, check_base_url, check_limit, load_target
 

@@ -18,9 +18,10 @@ from . import __version__
 from ._catalogue import Check, CheckFailure
 from ._client import Client, Exchange, Redactor
 from ._clock import TargetClock
-from ._context import Context, Profile
+from ._context import Context
 from ._events import Outcome, Restore, Result, StopReason
 from ._operation import UPDATE_CAMPAIGN, Operation
+from ._profiles import Profile
 from ._restore import restore_body
 from ._spec import ERRATA_DETECTORS, Spec
 from ._target import Target

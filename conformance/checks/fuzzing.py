@@ -9,14 +9,14 @@ through the suite's own client, so it is recorded, budgeted and redacted.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
 from .._catalogue import MUST, Cite, check
 from .._client import Exchange
-from .._context import Context, Profile, given_seeded
+from .._context import Context
+from .._fuzzcases import Drawn, cases_of, describe_case, draw_cases, schemathesis_operation
 from .._prepared import Job
 from .._restore import restore_body
 from .._spec import Spec
@@ -36,18 +36,6 @@ RESPONSES = Cite(f"{OPERATION}/responses/200/content/application~1json/schema/$r
 BAD_REQUEST = Cite(f"{OPERATION}/responses/400/description", "Bad Request")
 
 
-class Skipped(Exception):
-    """A generated case the check does not send (and why)."""
-
-
-@cache
-def _operation(spec_sha: str, document_json: str, operation_id: str) -> Any:
-    import schemathesis
-
-    schema = schemathesis.openapi.from_dict(json.loads(document_json), config=schemathesis.Config())
-    return schema.find_operation_by_id(operation_id)
-
-
 def document_json(spec: Spec) -> str:
     """The document to generate from. Without its security scheme: the client
     sends the key itself, and negative cases spent on a broken key header
@@ -60,20 +48,7 @@ def document_json(spec: Spec) -> str:
 
 def operation(spec: Spec, operation_id: str) -> Any:
     """The operation to generate from (`document_json`)."""
-    return _operation(spec.sha256, document_json(spec), operation_id)
-
-
-def cases_of(operation: Any, mode: str, path_parameters: dict[str, str],
-             security_header: str) -> Any:
-    """Schemathesis cases in ``mode`` ("positive" or "negative") for one resource."""
-    from schemathesis import GenerationMode
-
-    return operation.as_strategy(
-        generation_mode=GenerationMode(mode),
-        path_parameters=path_parameters,
-        # A placeholder, so no key is generated; the client sends the real one.
-        headers={security_header: "placeholder"},
-    )
+    return schemathesis_operation(spec.sha256, document_json(spec), operation_id)
 
 
 def cases(ctx: Context, mode: str) -> Any:
@@ -134,28 +109,6 @@ def raw_breaks_request(ctx: Context, raw: bytes | None) -> str | None:
     return body_breaks_request(ctx, body)
 
 
-def encode(body: Any) -> bytes:
-    try:
-        text = json.dumps(body, ensure_ascii=False, allow_nan=False)
-    except ValueError as exc:
-        raise Skipped(f"not sendable as JSON: {exc}") from None
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        # Lone surrogates: JSON can carry them as escapes.
-        return json.dumps(body, ensure_ascii=True, allow_nan=False).encode("ascii")
-
-
-def negated_elsewhere(case: Any) -> list[str]:
-    """Parts of a case other than the body that Schemathesis made invalid."""
-    meta = getattr(case, "_meta", None)
-    components = getattr(meta, "components", None) or {}
-    return [
-        str(location) for location, info in components.items()
-        if "body" not in str(location).lower() and "negative" in str(getattr(info, "mode", ""))
-    ]
-
-
 def too_soon(body: Any, now: datetime) -> bool:
     """Whether the body would schedule the campaign less than LEAD from now."""
     if not isinstance(body, dict) or body.get("isScheduled") is not True:
@@ -168,48 +121,6 @@ def too_soon(body: Any, now: datetime) -> bool:
     except ValueError:
         return False
     return (now - timedelta(days=2)).date() <= when <= (now + LEAD).date()
-
-
-@dataclass(frozen=True)
-class Drawn:
-    """One generated case as the suite would send it: its bytes and media type,
-    or why it is not sent. Plain values, so a worker process can draw them."""
-
-    raw: bytes | None = None
-    content_type: str = "application/json"
-    body: Any = None
-    skipped: str | None = None
-
-
-def describe_case(case: Any) -> Drawn:
-    """What one Schemathesis case sends, or why the suite does not send it."""
-    from schemathesis.core import NOT_SET
-
-    elsewhere = negated_elsewhere(case)
-    if elsewhere:
-        return Drawn(skipped=f"negated outside the body ({', '.join(elsewhere)})")
-    if case.body is NOT_SET:
-        return Drawn()
-    try:
-        raw = case.body if isinstance(case.body, bytes) else encode(case.body)
-    except Skipped as exc:
-        return Drawn(skipped=str(exc))
-    return Drawn(raw, case.media_type or "application/json", case.body)
-
-
-def draw_cases(profile: Profile, seed: int, spec_sha: str, document_json: str,
-               operation_id: str, mode: str, path_parameters: dict[str, str],
-               security_header: str, max_examples: int) -> list[Drawn]:
-    """Every case Hypothesis draws from Schemathesis's strategy for `mode`, described."""
-    drawn: list[Drawn] = []
-
-    def generated(case: Any) -> None:
-        drawn.append(describe_case(case))
-
-    strategy = cases_of(_operation(spec_sha, document_json, operation_id), mode,
-                        path_parameters, security_header)
-    given_seeded(profile, seed, generated, strategy, max_examples=max_examples)()
-    return drawn
 
 
 def draw_job(ctx: Context, mode: str) -> Job | None:

@@ -14,8 +14,9 @@ from misbehaving import RecordedClock
 
 from conformance._catalogue import CheckFailure, load_catalogue
 from conformance._client import Client
-from conformance._context import PROFILES, Context
+from conformance._context import Context
 from conformance._har import har_document
+from conformance._profiles import PROFILES
 from conformance._spec import load_spec
 from conformance._target import Fixtures, Limits, Secret, Target
 from conformance.checks._probing import already_shows, refuse_each, refuse_generated, send_each

@@ -23,9 +23,10 @@ import pytest
 from conformance._catalogue import CheckFailure, NotExercised, load_catalogue
 from conformance._client import Client
 from conformance._clock import StartedClock, TargetClock
-from conformance._context import PROFILES, Context
+from conformance._context import Context
 from conformance._embedded import embedded_fixtures
 from conformance._engine import RESTORE_CHECK
+from conformance._profiles import PROFILES
 from conformance._spec import load_spec
 from conformance._target import Secret, Target
 from reference import MUTANTS, VARIANTS, Rules, create_app, load_world

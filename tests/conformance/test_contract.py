@@ -16,7 +16,7 @@ from hypothesis import Phase, find, settings
 
 from conformance._catalogue import CheckFailure, load_catalogue
 from conformance._client import Client
-from conformance._context import PROFILES, Context
+from conformance._context import Context
 from conformance._contract import (
     ABSENT,
     Contract,
@@ -26,6 +26,7 @@ from conformance._contract import (
     load_contract,
 )
 from conformance._operation import UPDATE_CAMPAIGN
+from conformance._profiles import PROFILES
 from conformance._spec import SPEC_DIR, load_spec
 from conformance._target import Fixtures, Secret, Target
 from reference import World, create_app, load_world, serve_in_thread

@@ -15,9 +15,9 @@ import httpx
 import pytest
 
 from conformance._catalogue import MUST, SHOULD, Check, Cite, NotExercised
-from conformance._context import PROFILES
 from conformance._engine import RESTORE_CHECK, Engine, SelectionError, select
 from conformance._events import Event, Outcome, RunFinished, StopReason
+from conformance._profiles import PROFILES
 from conformance._reporters import Broadcast, JUnit, Terminal
 from conformance._run import Run
 from conformance._spec import load_spec

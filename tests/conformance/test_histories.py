@@ -12,8 +12,9 @@ from suiterun import SuiteRunner
 
 from conformance._catalogue import CheckFailure, NotExercised, load_catalogue
 from conformance._client import REDACTED, BudgetExhausted, Client
-from conformance._context import PROFILES, Context
+from conformance._context import Context
 from conformance._embedded import start_embedded
+from conformance._profiles import PROFILES
 from conformance._spec import load_spec
 from conformance._target import (
     LOOPBACK_PARALLEL,

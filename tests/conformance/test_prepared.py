@@ -12,8 +12,8 @@ import pytest
 from test_engine import CITE, Campaign, a_run, execute
 
 from conformance._catalogue import Check
-from conformance._context import PROFILES
 from conformance._prepared import Job, outcome, submit
+from conformance._profiles import PROFILES
 from conformance._spec import load_spec
 from conformance.checks import fuzzing
 
