@@ -12,7 +12,7 @@ import pytest
 from test_engine import CITE, Campaign, a_run, execute
 
 from conformance._catalogue import Check
-from conformance._prepared import Job, outcome, submit
+from conformance._prepared import Job, outcome, serve, submit
 from conformance._profiles import PROFILES
 from conformance._spec import load_spec
 from conformance.checks import fuzzing
@@ -92,3 +92,24 @@ def test_the_workers_draws_repeat_and_are_what_the_check_sends():
     sent = [d for d in drawn if d.skipped is None]
     assert sent and all(d.raw is None or isinstance(d.raw, bytes) for d in sent)
     assert load_spec().sha256 in job.args
+
+
+def test_the_worker_loop_answers_each_job_and_sends_failures_back():
+    import io
+    import pickle
+
+    jobs = io.BytesIO(pickle.dumps((0, len, ("abc",))) + pickle.dumps((1, int, ("x",))))
+    results = io.BytesIO()
+    serve(jobs, results)
+    results.seek(0)
+    assert pickle.load(results) == (0, True, 3)
+    number, ok, message = pickle.load(results)
+    assert (number, ok) == (1, False) and message.startswith("ValueError")
+
+
+def test_a_job_that_raises_in_the_worker_is_done_here():
+    future = submit(Job(int, ("not a number",)))
+    assert future is not None
+    with pytest.raises(RuntimeError, match="ValueError"):
+        future.result(timeout=120)
+    assert outcome(future, Job(int, ("7",))) == 7
