@@ -10,8 +10,9 @@ mutant) that counts the HTTP requests reaching it.
   --profile quick --seed 1`. Strict, so SHOULD findings count as findings. A
   mutant is killed when the run exits 1 with at least one failed check.
 - Schemathesis: `st run spec/openapi.yaml --url URL -H "X-API-Key: ..."`,
-  restricted to PATCH /v1/campaigns/{campaignId}, the campaign id fixed through
-  a schemathesis.toml `[parameters]` entry ("path.campaignId"), seed 1, no
+  restricted to the operation under test (UPDATE_CAMPAIGN: PATCH
+  /v1/campaigns/{campaignId}), the campaign id fixed through a
+  schemathesis.toml `[parameters]` entry ("path.campaignId"), seed 1, no
   example database, default phases and example counts. First it runs with all
   of its checks against the reference (a few seeds); every check that fails
   there is excluded from then on, so both tools start from zero false
@@ -45,7 +46,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "openapi.yaml"
 SERVER = Path(__file__).resolve().parent / "counting_server.py"
-OPERATION_PATH = "/v1/campaigns/{campaignId}"
 SEED = 1
 CALIBRATION_SEEDS = (1, 2, 3)
 TIMED_RUNS = 3
@@ -141,18 +141,20 @@ def run_conformance(mutant: str | None, workdir: Path) -> Outcome:
 
 def schemathesis_command(served: Served, workdir: Path, seed: int, excluded: list[str]
                          ) -> list[str]:
+    from conformance._operation import UPDATE_CAMPAIGN as operation
+
     config = workdir / "schemathesis.toml"
     config.write_text(
         "[parameters]\n"
-        f'"path.campaignId" = {json.dumps(served.info["campaign_id"])}\n',
+        f'"path.{operation.path_parameter}" = {json.dumps(served.info["campaign_id"])}\n',
         encoding="utf-8",
     )
     st = shutil.which("st", path=str(Path(sys.executable).parent)) or "st"
     command = [
         st, "--config-file", str(config), "run", str(SPEC),
         "--url", served.info["base_url"],
-        "--header", f"X-API-Key: {served.info['key']}",
-        "--include-path", OPERATION_PATH, "--include-method", "PATCH",
+        "--header", f"{operation.contract.security_header}: {served.info['key']}",
+        "--include-path", operation.path_template, "--include-method", operation.method,
         "--seed", str(seed), "--generation-database", "none",
         "--request-timeout", "10",
         "--report", "ndjson,json", "--report-dir", str(workdir / "report"),
