@@ -30,9 +30,6 @@ E = TypeVar("E", bound=BaseException)
 
 __all__ = ["Run", "RunAborted", "Result", "failure_of", "restore_body"]
 
-# Fields the suite can put back as it found them, read from a 200 body.
-RESTORABLE = UPDATE_CAMPAIGN.restorable
-
 
 class RunAborted(Exception):
     """The run cannot go on (target unreachable, budget spent); exit code 3."""
