@@ -8,8 +8,9 @@ declare that work as a :class:`Job`; the engine hands it to one worker
 process as soon as the target has answered its first request, and the check
 takes the result when its turn comes (:meth:`Context.prepared`).
 
-The job computes exactly what the check would compute itself, from the same
-seed. Whatever goes wrong with the worker (no process can be started, it
+The job computes exactly what the check would compute itself: the same seed,
+and the same generation (`stable_generation`, as in the run's own process).
+Whatever goes wrong with the worker (no process can be started, it
 dies, the job raises) only means the check does the work itself.
 
 The worker is a plain child interpreter (`python -c`, the parent's
@@ -145,8 +146,13 @@ def outcome(future: Future[Any] | None, job: Job) -> Any:
 
 def serve(source: IO[bytes] | None = None, sink: IO[bytes] | None = None) -> None:
     """The worker's loop: run each job read from `source`, write its result to `sink`."""
+    from ._determinism import stable_generation
+
     source = source or sys.stdin.buffer
     sink = sink or sys.stdout.buffer
+    # Drawn as the run itself draws: from the strategies and the seed only, not
+    # from the literals of whatever modules this process happens to have loaded.
+    stable_generation()
     # Nothing the jobs print may corrupt the results' stream.
     sys.stdout = sys.stderr
     while True:

@@ -113,3 +113,14 @@ def test_a_job_that_raises_in_the_worker_is_done_here():
     with pytest.raises(RuntimeError, match="ValueError"):
         future.result(timeout=120)
     assert outcome(future, Job(int, ("7",))) == 7
+
+
+def test_the_worker_draws_exactly_what_the_check_would_draw_itself():
+    from conformance._determinism import stable_generation
+
+    assert stable_generation()  # as a run's own process draws (conformance/_options.py)
+    job = fuzz_job("quick")
+    assert job is not None
+    future = submit(job)
+    assert future is not None
+    assert future.result(timeout=120) == job()
