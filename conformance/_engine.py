@@ -48,6 +48,7 @@ from ._events import (
     StopReason,
 )
 from ._prepared import submit
+from ._profiles import unicode_tables_built
 from ._run import Run, exception_of, failure_of
 from ._target import TargetError
 
@@ -229,13 +230,14 @@ class Engine:
     def _prepare(self) -> None:
         """Start the checks' declared work in the worker process (`_prepared`), now
         that the target answers: a run that ends at its first request starts none."""
-        for check in self.checks:
-            if check.prepare is None or self._missing(check):
-                continue
-            job = check.prepare(self.run.context(check))
+        jobs = {check.id: check.prepare(self.run.context(check)) for check in self.checks
+                if check.prepare is not None and not self._missing(check)}
+        if any(job is not None for job in jobs.values()):
+            unicode_tables_built()  # needed here too; the worker then reads them
+        for check_id, job in jobs.items():
             future = submit(job) if job is not None else None
             if future is not None:
-                self.run.prepared[check.id] = future
+                self.run.prepared[check_id] = future
 
     def _missing(self, check: Check) -> list[str]:
         """The optional fixtures `check` needs that the target file lacks."""

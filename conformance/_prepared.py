@@ -14,7 +14,7 @@ Whatever goes wrong with the worker (no process can be started, it
 dies, the job raises) only means the check does the work itself.
 
 The worker is a plain child interpreter (`python -c`, the parent's
-``sys.path``), not a multiprocessing one: it never imports the parent's
+``sys.path`` and Hypothesis storage), not a multiprocessing one: it never imports the parent's
 ``__main__`` (a script embedding the engine needs no main guard), it is in a
 session of its own (a Ctrl-C at the terminal reaches the run, not the
 worker), and it ends when the parent closes its input, so the parent's exit
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -35,6 +36,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import IO, Any
+
+from ._profiles import hypothesis_home
 
 __all__ = ["Job", "outcome", "submit"]
 
@@ -58,9 +61,13 @@ class _Worker:
     def __init__(self) -> None:
         code = (f"import sys; sys.path[:] = {json.dumps(sys.path)}; "
                 "from conformance._prepared import serve; serve()")
+        # Hypothesis's data where the run keeps it: the Unicode tables the run has
+        # built are read, not built again (seconds each).
+        self.home = hypothesis_home()
+        env = {**os.environ, "HYPOTHESIS_STORAGE_DIRECTORY": self.home}
         self._process = subprocess.Popen(
             [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, start_new_session=True)
+            stderr=subprocess.DEVNULL, start_new_session=True, env=env)
         self._waiting: dict[int, Future[Any]] = {}
         self._lock = threading.Lock()
         self._next = 0
@@ -126,7 +133,9 @@ def submit(job: Job) -> Future[Any] | None:
     global _worker
     try:
         with _lock:
-            if _worker is None or not _worker.alive:
+            if _worker is None or not _worker.alive or _worker.home != hypothesis_home():
+                if _worker is not None:
+                    _worker.close()
                 _worker = _Worker()
             worker = _worker
         return worker.submit(job)

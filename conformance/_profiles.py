@@ -14,7 +14,8 @@ from typing import Any
 import hypothesis
 from hypothesis import HealthCheck, Phase
 
-__all__ = ["PROFILES", "Profile", "given_seeded", "hypothesis_settings"]
+__all__ = ["PROFILES", "Profile", "given_seeded", "hypothesis_home", "hypothesis_settings",
+           "unicode_tables_built"]
 
 
 @dataclass(frozen=True)
@@ -64,3 +65,32 @@ def given_seeded(profile: Profile, seed: int, fn: Callable[..., None], *args: An
     # of a run's CPU. An attribute it reads when present.
     test._hypothesis_internal_database_key = None  # type: ignore[attr-defined]
     return hypothesis.seed(seed)(test)  # type: ignore[no-any-return]
+
+
+def unicode_tables_built() -> bool:
+    """Have Hypothesis build the Unicode tables its text strategies need (the
+    character map and the UTF-8 codec's intervals), which it keeps in its
+    storage directory; True when they could be built.
+
+    Built from nothing they take seconds (the codec's, about 3 s here: every
+    code point encoded in turn). The run's own strategies and the worker's
+    (Schemathesis's) both need them: built once here, before the worker
+    starts, the worker reads them from the disk instead of building them a
+    second time beside the run. A Hypothesis internal, so guarded.
+    """
+    try:
+        from hypothesis.internal.charmap import charmap, intervals_from_codec
+    except ImportError:  # pragma: no cover - another Hypothesis layout
+        return False
+    charmap()
+    intervals_from_codec("utf-8")
+    return True
+
+
+def hypothesis_home() -> str:
+    """Where Hypothesis keeps its data in this process (the CLI points it at the
+    user's cache: `conformance._cli.use_the_user_cache`), for a worker process
+    to use the same tables."""
+    from hypothesis.configuration import storage_directory
+
+    return str(storage_directory(intent_to_write=False).home_directory)

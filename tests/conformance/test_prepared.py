@@ -124,3 +124,18 @@ def test_the_worker_draws_exactly_what_the_check_would_draw_itself():
     future = submit(job)
     assert future is not None
     assert future.result(timeout=120) == job()
+
+
+def test_the_worker_keeps_hypothesis_data_where_the_run_does(tmp_path):
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    from conformance._profiles import hypothesis_home
+
+    before = hypothesis_home()
+    set_hypothesis_home_dir(tmp_path)  # as the CLI does (the user's cache)
+    try:
+        future = submit(Job(os.getenv, ("HYPOTHESIS_STORAGE_DIRECTORY",)))
+        assert future is not None
+        assert future.result(timeout=120) == str(tmp_path)
+    finally:
+        set_hypothesis_home_dir(before)
