@@ -43,7 +43,7 @@ class Context:
         level: str,
         check: Check,
         clock: TargetClock | None = None,
-        prepared: Future[Any] | None = None,
+        prepared: tuple[Future[Any], Job] | None = None,
     ) -> None:
         self.target = target
         self.client = client
@@ -227,10 +227,14 @@ class Context:
         digest = hashlib.sha256(f"{self.seed}:{self.check.id}:{name}".encode()).digest()
         return int.from_bytes(digest[:8], "big")
 
-    def prepared(self, job: Job) -> Any:
-        """What `job` gives: the worker's result if the engine started the check's
-        declared work there (`Check.prepare`), or computed here (`_prepared`)."""
-        return outcome(self._prepared, job)
+    def prepared(self) -> Any:
+        """What the check's declared work (`Check.prepare`) gives: the worker's result
+        if the engine started it there, or computed here; None when the check
+        declares no work for this run."""
+        if self._prepared is not None:
+            return outcome(*self._prepared)
+        job = self.check.prepare(self) if self.check.prepare is not None else None
+        return None if job is None else job()
 
     def hypothesis_settings(self, **changes: Any) -> hypothesis.settings:
         """The run's Hypothesis settings (`hypothesis_settings`)."""

@@ -230,14 +230,15 @@ class Engine:
     def _prepare(self) -> None:
         """Start the checks' declared work in the worker process (`_prepared`), now
         that the target answers: a run that ends at its first request starts none."""
-        jobs = {check.id: check.prepare(self.run.context(check)) for check in self.checks
-                if check.prepare is not None and not self._missing(check)}
-        if any(job is not None for job in jobs.values()):
+        declared = {check.id: check.prepare(self.run.context(check)) for check in self.checks
+                    if check.prepare is not None and not self._missing(check)}
+        jobs = {check_id: job for check_id, job in declared.items() if job is not None}
+        if jobs:
             unicode_tables_built()  # needed here too; the worker then reads them
         for check_id, job in jobs.items():
-            future = submit(job) if job is not None else None
+            future = submit(job)
             if future is not None:
-                self.run.prepared[check_id] = future
+                self.run.prepared[check_id] = future, job
 
     def _missing(self, check: Check) -> list[str]:
         """The optional fixtures `check` needs that the target file lacks."""

@@ -21,6 +21,7 @@ from ._clock import TargetClock
 from ._context import Context
 from ._events import Outcome, Restore, Result, StopReason
 from ._operation import UPDATE_CAMPAIGN, Operation
+from ._prepared import Job
 from ._profiles import Profile
 from ._restore import restore_body
 from ._spec import ERRATA_DETECTORS, Spec
@@ -56,7 +57,7 @@ class Run:
     target_clock: TargetClock = field(default_factory=TargetClock)  # "now" as the target sees it
     transport: Any = None  # an httpx transport in place of the network (in-process tests)
     # Checks' declared work started in the worker process, by check id (`Engine._prepare`).
-    prepared: dict[str, Future[Any]] = field(default_factory=dict)
+    prepared: dict[str, tuple[Future[Any], Job]] = field(default_factory=dict)
     started: float = field(init=False)
     client: Client = field(init=False)
 

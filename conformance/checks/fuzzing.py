@@ -163,12 +163,12 @@ def fuzz(ctx: Context, mode: str, judge: Any) -> None:
 
     sent = 0
     try:
-        job = draw_job(ctx, mode)
-        if job is None:
+        drawn = ctx.prepared()
+        if drawn is None:
             sent = send_drawn(ctx, cases(ctx, mode), lambda case: make(describe_case(case)),
                               max_examples=ctx.profile.fuzz_examples)
         else:
-            sends = [s for s in map(make, ctx.prepared(job)) if s is not None]
+            sends = [s for s in map(make, drawn) if s is not None]
             send_all(ctx, sends)
             sent = len(sends)
     finally:

@@ -37,7 +37,7 @@ def prepared_check(seen: list[Any]) -> Check:
     job = Job(os.getpid, ())
 
     def takes_its_work(ctx: Any) -> None:
-        seen.append(ctx.prepared(job))
+        seen.append(ctx.prepared())
         ctx.expect_ok(ctx.patch({}), sent="an empty update")
 
     takes_its_work.__doc__ = "The rule of takes_its_work."
@@ -139,3 +139,13 @@ def test_the_worker_keeps_hypothesis_data_where_the_run_does(tmp_path):
         assert future.result(timeout=120) == str(tmp_path)
     finally:
         set_hypothesis_home_dir(before)
+
+
+def test_without_the_engine_a_check_does_its_declared_work_itself():
+    seen: list[Any] = []
+    check = prepared_check(seen)
+    run = a_run(Campaign())
+    assert run.context(check).prepared() == os.getpid()
+    deep = a_run(Campaign())
+    deep.profile = PROFILES["deep"]  # shrinks: the fuzzing checks declare no work
+    assert deep.context(fuzzing_checks()[0]).prepared() is None
