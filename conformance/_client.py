@@ -57,6 +57,8 @@ _KEY_CHARACTER = r"[A-Za-z0-9_\-]"
 # A key shorter than this is redacted only as a whole token: a mock's key "k"
 # would otherwise turn every "check" into "chec[redacted]".
 WHOLE_TOKEN_BELOW = 8
+_REDACTED_BYTES = REDACTED.encode()
+_Patterns = tuple[re.Pattern[str], re.Pattern[bytes]]
 
 
 class Redactor:
@@ -68,32 +70,34 @@ class Redactor:
     """
 
     def __init__(self, *secrets: str) -> None:
-        # Each secret, and the pattern of a short one (None: replaced wherever it occurs).
-        self._secrets: dict[str, tuple[re.Pattern[str], re.Pattern[bytes]] | None] = {}
+        # Each secret: its UTF-8 bytes, and the patterns (text, bytes) of a short one
+        # (None: replaced wherever it occurs).
+        self._secrets: dict[str, tuple[bytes, _Patterns | None]] = {}
         for secret in secrets:
             self.add(secret)
 
     def add(self, secret: str) -> None:
         if not secret or secret in self._secrets:
             return
-        pattern = None
+        encoded = secret.encode("utf-8", "replace")
+        patterns = None
         if len(secret) < WHOLE_TOKEN_BELOW:
             alone = f"(?<!{_KEY_CHARACTER}){re.escape(secret)}(?!{_KEY_CHARACTER})"
-            pattern = re.compile(alone), re.compile(alone.encode("utf-8", "replace"))
-        self._secrets[secret] = pattern
+            patterns = re.compile(alone), re.compile(alone.encode("utf-8", "replace"))
+        self._secrets[secret] = encoded, patterns
 
     def __call__(self, text: str) -> str:
-        for secret, pattern in self._secrets.items():
+        for secret, (_, patterns) in self._secrets.items():
             if secret in text:
-                text = pattern[0].sub(REDACTED, text) if pattern else text.replace(secret, REDACTED)
+                text = (patterns[0].sub(REDACTED, text) if patterns
+                        else text.replace(secret, REDACTED))
         return text
 
     def bytes(self, data: bytes) -> bytes:
-        for secret, pattern in self._secrets.items():
-            encoded = secret.encode("utf-8", "replace")
+        for encoded, patterns in self._secrets.values():
             if encoded in data:
-                data = (pattern[1].sub(REDACTED.encode(), data) if pattern
-                        else data.replace(encoded, REDACTED.encode()))
+                data = (patterns[1].sub(_REDACTED_BYTES, data) if patterns
+                        else data.replace(encoded, _REDACTED_BYTES))
         return data
 
 
