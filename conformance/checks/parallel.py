@@ -21,8 +21,8 @@ from .._catalogue import MUST, CheckFailure, check
 from .._client import Exchange
 from .._context import Context
 from .._model import BehaviourModel, ModelRequest, State
-from ._probing import unique_suffix
-from .sequences import PARTIAL, RETURNS_UPDATED, History, Step, model_for
+from ._probing import model_for, unique_suffix
+from .sequences import PARTIAL, RETURNS_UPDATED, History, Step
 
 ROUNDS = {"quick": 3, "deep": 25}
 
