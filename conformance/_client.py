@@ -18,6 +18,7 @@ included) and the decoded body; ``wire_length`` counts the bytes as sent.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shlex
@@ -219,9 +220,20 @@ def resembles_key(value: str, key: str, *, run: int = 8) -> bool:
     """Whether `value` carries `run` or more consecutive characters of `key` (any case)."""
     if len(key) < run:
         return bool(value) and value.lower() == key.lower()
+    if len(value) < run:
+        return False
     folded = value.lower()
     lowered = key.lower()
-    return any(lowered[i : i + run] in folded for i in range(len(lowered) - run + 1))
+    if len(folded) > len(lowered):  # fewer windows of the key to look for
+        return any(lowered[i : i + run] in folded for i in range(len(lowered) - run + 1))
+    windows = _windows(lowered, run)
+    return any(folded[i : i + run] in windows for i in range(len(folded) - run + 1))
+
+
+@functools.lru_cache(maxsize=8)
+def _windows(text: str, run: int) -> frozenset[str]:
+    """Every `run` consecutive characters of `text`."""
+    return frozenset(text[i : i + run] for i in range(len(text) - run + 1))
 
 
 def _shell_bytes(data: bytes) -> str:

@@ -18,12 +18,14 @@ from conformance._operation import UPDATE_CAMPAIGN
 from conformance._spec import (
     ERRATA_DETECTORS,
     SPEC_DIR,
+    VALIDATED_SHA256,
     Problem,
     Spec,
     SpecError,
     load_spec,
     quote_found,
     resolve_pointer,
+    validate_document,
 )
 from reference import create_app, load_world
 
@@ -70,6 +72,22 @@ def test_the_document_loads_as_valid_openapi_3_0(spec: Spec) -> None:
     assert spec.document["openapi"].startswith("3.0")
     assert resolve_pointer(spec.document, OPERATION_POINTER)["requestBody"]
     assert spec.documented_statuses(UPDATE_CAMPAIGN) >= {200, 400, 401, 403, 404, 409, 500}
+
+
+def test_the_shipped_document_is_the_one_validated_here(spec: Spec) -> None:
+    # load_spec does not validate the document whose hash is VALIDATED_SHA256:
+    # this test does, and holds the hash to the shipped file.
+    validate_document(spec.document)
+    assert spec.sha256 == VALIDATED_SHA256
+
+
+def test_any_other_document_is_validated_when_loaded(tmp_path: Path) -> None:
+    text = (SPEC_DIR / "openapi.yaml").read_text(encoding="utf-8")
+    (tmp_path / "openapi.yaml").write_text(
+        text.replace("openapi: 3.0.1", "openapi: 3.0.1\nnot_a_field: 1", 1), encoding="utf-8")
+    (tmp_path / "errata.yaml").write_bytes((SPEC_DIR / "errata.yaml").read_bytes())
+    with pytest.raises(SpecError, match="not valid OpenAPI 3.0"):
+        load_spec(tmp_path)
 
 
 def test_the_file_is_kept_verbatim(spec: Spec) -> None:
