@@ -9,11 +9,20 @@ suite draws only from its strategies and the seed: `stable_generation` turns
 the local-literal pool off for the process (Hypothesis's global constants
 stay). It touches Hypothesis internals, so it is guarded: should they move,
 nothing breaks, and the replay test says that determinism is lost.
+
+A process that only runs the suite (the command line, the worker process)
+turns the pool off for good (`stable_generation`); the engine turns it off
+only while a check runs (`generation_of_the_suite`), so other Hypothesis
+tests in the same process (a pytest session with the plugin) draw as
+Hypothesis means them to.
 """
 
 from __future__ import annotations
 
-__all__ = ["stable_generation"]
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["generation_of_the_suite", "stable_generation"]
 
 
 def stable_generation() -> bool:
@@ -30,3 +39,23 @@ def stable_generation() -> bool:
     providers._get_local_constants = lambda: empty
     providers.CONSTANTS_CACHE.cache.clear()
     return True
+
+
+@contextmanager
+def generation_of_the_suite() -> Iterator[None]:
+    """`stable_generation` for the duration of the block; Hypothesis's own
+    local-literal pool is back afterwards (unless it was off before)."""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - another Hypothesis layout
+        yield
+        return
+    before = getattr(providers, "_get_local_constants", None)
+    if before is None or not stable_generation():
+        yield  # pragma: no cover - another Hypothesis layout
+        return
+    try:
+        yield
+    finally:
+        providers._get_local_constants = before
+        providers.CONSTANTS_CACHE.cache.clear()

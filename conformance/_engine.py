@@ -33,6 +33,7 @@ from typing import Any
 
 from ._catalogue import AREAS, MUST, SHOULD, Check, CheckFailure, load_catalogue
 from ._client import BudgetExhausted, Exchange
+from ._determinism import generation_of_the_suite
 from ._events import (
     CheckFinished,
     CheckStarted,
@@ -179,7 +180,8 @@ class Engine:
         self._done += 1
         self._emit(CheckStarted(check, index, len(self.checks)))
         try:
-            result = self._judge(check)
+            with generation_of_the_suite():  # the same seed, the same draws, in any process
+                result = self._judge(check)
         except KeyboardInterrupt:
             self.run.stop(StopReason.INTERRUPTED, "interrupted")
             result = Result(check, Outcome.ERRORED, "interrupted", error_kind=ErrorKind.ABORTED)

@@ -132,13 +132,11 @@ def build_run(values: dict[str, Any]) -> Run:
         spec = load_spec()
     except SpecError as exc:
         raise TargetError(f"contract: {exc}") from None
-    from ._determinism import stable_generation
     from ._preflight import base_url_needs_target
 
     refused = base_url_needs_target(values.get("base_url"), values.get("target"))
     if refused:
         raise TargetError(refused)
-    stable_generation()  # the same seed draws the same bodies in any interpreter
     embedded = [f"--{n}" for n in ("mutant", "variant") if values.get(n)]
     if values.get("target") and embedded:
         raise TargetError(f"--target and {embedded[0]} exclude each other")

@@ -154,6 +154,33 @@ def test_a_run_of_passing_checks_is_conformant_with_the_campaign_restored():
     assert type(events[-1]).__name__ == "RunFinished"
 
 
+def test_checks_draw_without_hypothesis_s_local_literals_and_leave_them_to_others():
+    # A check's draws do not depend on the modules loaded (the same seed, the same
+    # requests); other Hypothesis tests of the process (the pytest plugin's session)
+    # get Hypothesis's pool of local literals back after the check.
+    from hypothesis.internal.conjecture import providers
+
+    def own() -> str:
+        return "the process's own"
+
+    seen: list[Any] = []
+
+    def looks(ctx: Any) -> None:
+        seen.append(providers._get_local_constants())
+        passes(ctx)
+
+    before = providers._get_local_constants
+    providers._get_local_constants = own
+    try:
+        finished, _, _ = execute(a_run(Campaign()), a_check("looking", looks))
+        assert providers._get_local_constants is own
+    finally:
+        providers._get_local_constants = before
+    assert finished.exit_code == 0
+    assert seen and seen[0] != "the process's own"
+    assert not any((seen[0].integers, seen[0].floats, seen[0].bytes, seen[0].strings))
+
+
 def test_a_refused_restore_is_a_must_failure_with_the_fields_left_changed():
     finished, _, out = execute(a_run(Campaign(refuse_restore=True)), a_check("renaming", renames))
     assert finished.exit_code == 1
