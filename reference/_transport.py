@@ -19,8 +19,8 @@ from typing import Any
 import brotli
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["Chunked", "Compressed", "ConnectionClose", "Latency", "RateLimited", "Wrap",
-           "wrapped_by"]
+__all__ = ["Chunked", "Compressed", "ConnectionClose", "Latency", "ProxyBodyLimit", "RateLimited",
+           "Wrap", "wrapped_by"]
 
 Wrap = Callable[[ASGIApp], ASGIApp]
 
@@ -148,6 +148,33 @@ class RateLimited:
                     (b"retry-after", self.retry_after.encode()),
                 ]})
                 await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+class ProxyBodyLimit:
+    """A reverse proxy's body limit in front of the application (nginx's
+    ``client_max_body_size 1m``): a request announcing a body over 1 MiB is
+    answered ``413`` with the proxy's HTML page; the application never sees it."""
+
+    LIMIT = 1024 * 1024
+    PAGE = (b"<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n"
+            b"<center><h1>413 Request Entity Too Large</h1></center>\r\n"
+            b"<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope.get("headers", ())).get(b"content-length", b"0")
+            if length.isdigit() and int(length) > self.LIMIT:
+                await send({"type": "http.response.start", "status": 413, "headers": [
+                    (b"content-type", b"text/html"),
+                    (b"content-length", str(len(self.PAGE)).encode()),
+                    (b"connection", b"close"),
+                ]})
+                await send({"type": "http.response.body", "body": self.PAGE})
                 return
         await self.app(scope, receive, send)
 

@@ -22,7 +22,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ._rules import ApiError, Invalid, Rules, format_instant
-from ._transport import Chunked, Compressed, ConnectionClose, Latency, RateLimited, Wrap, wrapped_by
+from ._transport import (
+    Chunked,
+    Compressed,
+    ConnectionClose,
+    Latency,
+    ProxyBodyLimit,
+    RateLimited,
+    Wrap,
+    wrapped_by,
+)
 from ._world import Account, Campaign
 
 __all__ = ["VARIANTS", "Variant", "variant"]
@@ -218,6 +227,14 @@ class ChunkedResponses(Rules):
 
 @variant("connection_close", "Connection: close on every response", wrap=ConnectionClose)
 class ConnectionCloseEveryTime(Rules):
+    pass
+
+
+@variant("proxy_body_limit",
+         "behind a reverse proxy that answers a body over 1 MiB itself: 413 with its HTML "
+         "page (nginx's client_max_body_size 1m), as HTTP allows (erratum "
+         "http-refusals-of-bodies); a SHOULD departure", strict_ok=False, wrap=ProxyBodyLimit)
+class ProxyBodyLimit413(Rules):
     pass
 
 

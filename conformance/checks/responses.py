@@ -273,8 +273,13 @@ def refusals_use_documented_statuses(ctx: Context) -> None:
 def response_content_type_is_json(ctx: Context) -> None:
     """Every response, success or error, is served as application/json.
 
-    Judges the Content-Type of every response of the run after the probe set.
+    Judges the Content-Type of every response of the run after the probe set
+    whose status the operation documents: the document describes the content
+    of those. A status it does not document is status_code_documented's
+    concern, and the body of HTTP's own 413 or 415 (a proxy's HTML page,
+    erratum http-refusals-of-bodies) is not the operation's.
     """
+    documented = ctx.spec.documented_statuses(ctx.operation)
     judge_each(
         ctx,
         lambda e: None
@@ -282,6 +287,7 @@ def response_content_type_is_json(ctx: Context) -> None:
         else f"{e.status} served as {e.content_type or '(no Content-Type)'!r}",
         expected="Content-Type application/json",
         title="a response is not served as application/json",
+        select=lambda e: e.status in documented,
     )
 
 

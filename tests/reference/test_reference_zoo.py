@@ -115,3 +115,11 @@ def test_rate_limited_variant_answers_one_429_in_64_and_changes_nothing(zoo):
     assert statuses.count(429) == 1 and statuses[-1] == 429
     limited = client.patch({})
     assert limited.status_code == 200 and limited.json()["concurrentCalls"] == 63
+
+
+def test_proxy_variant_answers_a_body_over_1_mib_with_its_html_page_and_passes_the_rest(zoo):
+    client = zoo("proxy_body_limit")
+    refused = client.patch({"padding": "x" * (1024 * 1024)})
+    assert refused.status_code == 413 and refused.headers["content-type"] == "text/html"
+    assert b"<html>" in refused.content
+    assert client.patch({"concurrentCalls": 3}).json()["concurrentCalls"] == 3
