@@ -3,7 +3,8 @@
 Every request goes through `Client.send`, which
 - never follows redirects (a 3xx is recorded as the response it is),
 - applies the per-request timeout, the rate limit, the request budget and the
-  run's time budget, and honours `429 Retry-After` a bounded number of times,
+  run's time budget, and honours `Retry-After` on a 429 or 503 a bounded
+  number of times,
 - reads at most `BODY_CAP` bytes of a response, after undoing its content
   codings (gzip, deflate, br: offered, and transport rather than contract),
 - sends a request again, once, on a fresh connection when the server closed
@@ -252,7 +253,7 @@ def _shell_bytes(data: bytes) -> str:
 @dataclass
 class Stats:
     sent: int = 0
-    retried: int = 0  # after a 429
+    retried: int = 0  # after a 429 or 503 with Retry-After
     reconnected: int = 0  # sent again after an idle kept-alive connection was found closed
     timings: list[float] = field(default_factory=list)
 
@@ -270,7 +271,7 @@ class Stats:
 class Client:
     """The suite's only way to the target."""
 
-    # monotonic() and sleep() of the rate limiter and the 429 waits; tests drive their own.
+    # monotonic() and sleep() of the rate limiter and the Retry-After waits; tests drive their own.
     pacing: Any = time
 
     def __init__(
@@ -543,7 +544,11 @@ class Client:
                 exchange.error = f"transport error: {self.redact(str(exc)) or type(exc).__name__}"
             exchange.elapsed = time.monotonic() - started
             self.stats.timings.append(exchange.elapsed)
-            if exchange.status == 429 and attempt < 3:
+            # A 429, or a 503 with Retry-After (a service shedding load): the request
+            # was not taken up; asked again after the wait, a bounded number of times.
+            # A 503 without Retry-After is the answer (no_server_errors judges it).
+            shedding = exchange.status == 503 and "retry-after" in exchange.response_headers
+            if (exchange.status == 429 or shedding) and attempt < 3:
                 delay = _retry_after(exchange.response_headers.get("retry-after"),
                                      exchange.response_headers.get("date"))
                 if delay is not None and delay <= self.target.limits.max_retry_after:

@@ -126,23 +126,29 @@ class ConnectionClose(_Buffered):
 
 
 class RateLimited:
-    """Every `every`-th request is answered ``429`` with ``Retry-After`` and an Error
-    body, before the application sees it."""
+    """Every `every`-th request is answered `status` (``429``, or ``503`` from a
+    service shedding load) with ``Retry-After`` and an Error body, before the
+    application sees it."""
 
-    def __init__(self, app: ASGIApp, every: int = 64, retry_after: str = "1") -> None:
+    MESSAGES = {429: ("Too Many Requests", "Rate limit exceeded; retry later"),
+                503: ("Service Unavailable", "Shedding load; retry later")}
+
+    def __init__(self, app: ASGIApp, every: int = 64, retry_after: str = "1",
+                 status: int = 429) -> None:
         self.app = app
         self.every = every
         self.retry_after = retry_after
+        self.status = status
         self.count = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             self.count += 1
             if self.count % self.every == 0:
-                body = json.dumps({"status": 429, "error": "Too Many Requests",
-                                   "message": "Rate limit exceeded; retry later",
+                error, message = self.MESSAGES[self.status]
+                body = json.dumps({"status": self.status, "error": error, "message": message,
                                    "path": scope.get("path", "")}).encode()
-                await send({"type": "http.response.start", "status": 429, "headers": [
+                await send({"type": "http.response.start", "status": self.status, "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
                     (b"retry-after", self.retry_after.encode()),

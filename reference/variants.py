@@ -335,6 +335,14 @@ class RateLimitedNowAndThen(Rules):
     pass
 
 
+@variant("unavailable_now_and_then",
+         "every 64th request is answered 503 with Retry-After: 1 (a service shedding load), "
+         "before the app sees it",
+         wrap=wrapped_by(RateLimited, every=64, retry_after="1", status=503))
+class UnavailableNowAndThen(Rules):
+    pass
+
+
 @variant("slow_responses", "every response 100 ms late", wrap=wrapped_by(Latency, seconds=0.1))
 class SlowResponses(Rules):
     pass

@@ -30,7 +30,7 @@ from misbehaving import (
 )
 
 from conformance._cli import main
-from conformance._client import Client
+from conformance._client import Client, Exchange
 from conformance._target import LOOPBACK_PARALLEL, Fixtures, Limits, Secret, Target
 
 FEW = ("--check", "auth_missing_key_is_401", "--check", "auth_header_name_case_insensitive",
@@ -233,15 +233,16 @@ def test_a_slow_answer_is_cut_at_the_per_request_timeout():
     assert exchange.error == "no response within 0.5 s (timeout)"
 
 
-def too_many_requests_first(times: int, retry_after: str) -> tuple[Campaign, object]:
+def too_many_requests_first(times: int, retry_after: str | None,
+                            status: int = 429) -> tuple[Campaign, object]:
     campaign = Campaign()
     seen = {"n": 0}
 
     async def handle(request: Request, writer: asyncio.StreamWriter) -> bool:
         seen["n"] += 1
         if seen["n"] <= times:
-            writer.write(response_bytes(429, b'{"message": "slow down"}',
-                                        headers=(("Retry-After", retry_after),)))
+            headers = () if retry_after is None else (("Retry-After", retry_after),)
+            writer.write(response_bytes(status, b'{"message": "slow down"}', headers=headers))
             await writer.drain()
             return True
         return await campaign(request, writer)
@@ -249,35 +250,45 @@ def too_many_requests_first(times: int, retry_after: str) -> tuple[Campaign, obj
     return campaign, handle
 
 
-def test_429_is_retried_after_the_retry_after_delay(clock):
-    _, handler = too_many_requests_first(1, "1")
+def first_answered(times: int, retry_after: str | None, status: int = 429,
+                   **limits: float) -> tuple[Exchange, Client, int]:
+    """One request to a server answering `status` `times` times first: the
+    exchange recorded, the client, and how many requests the server received."""
+    _, handler = too_many_requests_first(times, retry_after, status)
     with MisbehavingServer(handler) as server:
-        client = Client(make_target(server.base_url))
+        client = Client(make_target(server.base_url, **limits))
         exchange = client.send("camp_misbehaving_0001", body={})
         client.close()
-        received = len(server.requests)
+        return exchange, client, len(server.requests)
+
+
+def test_429_is_retried_after_the_retry_after_delay(clock):
+    exchange, client, received = first_answered(1, "1")
     assert exchange.status == 200 and exchange.retries == 1 and received == 2
     assert clock.sleeps == [1.0]
     assert client.stats.retried == 1 and client.stats.sent == 1
 
 
+def test_a_503_with_retry_after_is_retried_as_a_429_is(clock):
+    # A service shedding load: the request was not taken up.
+    exchange, _, received = first_answered(1, "2", status=503)
+    assert exchange.status == 200 and exchange.retries == 1 and received == 2
+    assert clock.sleeps == [2.0]
+
+
+def test_a_503_without_retry_after_is_the_answer(clock):
+    exchange, _, received = first_answered(1, None, status=503)
+    assert exchange.status == 503 and exchange.retries == 0 and received == 1
+    assert clock.sleeps == []
+
+
 def test_429_is_retried_at_most_three_times():
-    _, handler = too_many_requests_first(10, "0")
-    with MisbehavingServer(handler) as server:
-        client = Client(make_target(server.base_url))
-        exchange = client.send("camp_misbehaving_0001", body={})
-        client.close()
-        received = len(server.requests)
+    exchange, _, received = first_answered(10, "0")
     assert exchange.status == 429 and exchange.retries == 3 and received == 4
 
 
 def test_a_retry_after_beyond_the_limit_is_not_waited_for(clock):
-    _, handler = too_many_requests_first(1, "120")
-    with MisbehavingServer(handler) as server:
-        client = Client(make_target(server.base_url, max_retry_after=5))
-        exchange = client.send("camp_misbehaving_0001", body={})
-        client.close()
-        received = len(server.requests)
+    exchange, _, received = first_answered(1, "120", max_retry_after=5)
     assert exchange.status == 429 and exchange.retries == 0 and received == 1
     assert clock.sleeps == []
 

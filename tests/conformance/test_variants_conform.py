@@ -37,7 +37,8 @@ TRANSPORT_CHECKS = ("response_reflects_update", "omitted_fields_unchanged",
 SELECTIONS = {
     **{name: TRANSPORT_CHECKS for name in (
         "gzip_responses", "deflate_responses", "br_responses", "chunked_responses",
-        "connection_close", "idle_connections_closed", "rate_limited_now_and_then")},
+        "connection_close", "idle_connections_closed", "rate_limited_now_and_then",
+        "unavailable_now_and_then")},
     "slow_responses": ("past_schedule_rejected", "future_schedule_accepted",
                        "repeated_update_is_stable", "omitted_fields_unchanged",
                        "every_request_answered", "status_code_documented"),

@@ -123,3 +123,10 @@ def test_proxy_variant_answers_a_body_over_1_mib_with_its_html_page_and_passes_t
     assert refused.status_code == 413 and refused.headers["content-type"] == "text/html"
     assert b"<html>" in refused.content
     assert client.patch({"concurrentCalls": 3}).json()["concurrentCalls"] == 3
+
+
+def test_unavailable_variant_answers_one_503_with_retry_after_in_64(zoo):
+    client = zoo("unavailable_now_and_then")
+    answers = [client.patch({"concurrentCalls": n}) for n in range(1, 65)]
+    assert [a.status_code for a in answers].count(503) == 1 and answers[-1].status_code == 503
+    assert answers[-1].headers["retry-after"] == "1" and answers[-1].json()["status"] == 503
