@@ -182,9 +182,13 @@ def failures_over_seeds(variant: str | None) -> list[str]:
     return found
 
 
+# A proxy's 413 answers only bodies over 1 MiB, which no history sends.
+HISTORY_VARIANTS = sorted(set(VARIANTS) - {"proxy_body_limit"})
+
+
 # Each starts an embedded server and runs checks of the suite, in a worker interpreter.
 @pytest.mark.slow
-@pytest.mark.parametrize("variant", [None, *sorted(VARIANTS)])
+@pytest.mark.parametrize("variant", [None, *HISTORY_VARIANTS])
 def test_the_reference_and_every_variant_pass_the_new_checks_over_their_seeds(
         variant: str | None, suite_runner: SuiteRunner) -> None:
     """The reference over ten seeds, each conformant variant over two (one for latency)."""
