@@ -152,7 +152,7 @@ class Terminal:
             f"requests sent: {stats.sent}"
             + (f", median {median * 1000:.1f} ms, worst {worst * 1000:.1f} ms"
                if median is not None and worst is not None else "")
-            + (f", {stats.retried} retried after 429" if stats.retried else "")
+            + (f", {stats.retried} retried after a 429 or 503" if stats.retried else "")
             + f", {self.clock() - self._started:.1f} s"
             + (f", independent ones up to {run.target.parallel} at once"
                if run.target.parallel > 1 else "")

@@ -126,7 +126,7 @@ class Run:
             "counts": counts,
             "requests": {
                 "sent": stats.sent,
-                "retried_after_429": stats.retried,
+                "retried_after_429_or_503": stats.retried,
                 "median_seconds": stats.median(),
                 "worst_seconds": stats.worst(),
                 "at_once": self.target.parallel,
