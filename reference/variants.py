@@ -372,3 +372,26 @@ class ControlCharactersRefused(Rules):
         if any(unicodedata.category(c) == "Cc" for c in name):
             raise Invalid("must not hold control characters")
         return name
+
+
+def _tz_links() -> frozenset[str]:
+    """The names the tz database keeps as links (tzdata's zic input, "L target link")."""
+    from importlib.resources import files
+
+    text = files("tzdata").joinpath("zoneinfo", "tzdata.zi").read_text(encoding="utf-8")
+    return frozenset(parts[2] for parts in map(str.split, text.splitlines())
+                     if len(parts) == 3 and parts[0] == "L")
+
+
+@variant("compatibility_zones_refused",
+         "a scheduledTimezone the database keeps only as a link (EST, US/Eastern, "
+         "Asia/Calcutta) is refused with 400, as PHP's identifier list does; UTC is taken "
+         "(erratum iana-compatibility-names)")
+class CompatibilityZonesRefused(Rules):
+    LINKS = _tz_links() - {"UTC"}
+
+    def clean_scheduled_timezone(self, value: Any) -> str:
+        zone = super().clean_scheduled_timezone(value)
+        if zone in self.LINKS:
+            raise Invalid("must be a time zone identifier, not an alias kept for compatibility")
+        return zone

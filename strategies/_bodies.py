@@ -530,7 +530,7 @@ def _misformatted_times(draw: st.DrawFn, account: _Account) -> _Broken:
     return fields, "scheduledTime", f"scheduledTime {bad!r}"
 
 
-# Not IANA names.  Careful: "EST" and "PST8PDT" are IANA names; "PST" is not.
+# Not IANA names.  Careful: "EST" (a link) and "PST8PDT" are IANA names; "PST" is not.
 BAD_ZONES = (
     "Mars/Olympus",
     "America/Los Angeles",

@@ -130,3 +130,12 @@ def test_unavailable_variant_answers_one_503_with_retry_after_in_64(zoo):
     answers = [client.patch({"concurrentCalls": n}) for n in range(1, 65)]
     assert [a.status_code for a in answers].count(503) == 1 and answers[-1].status_code == 503
     assert answers[-1].headers["retry-after"] == "1" and answers[-1].json()["status"] == 503
+
+
+def test_compatibility_zones_variant_refuses_links_and_takes_zones(zoo):
+    client = zoo("compatibility_zones_refused")
+    schedule = {"isScheduled": True, "scheduledDate": "2030-01-15", "scheduledTime": "12:00:00"}
+    for link in ("EST", "Asia/Calcutta", "US/Eastern"):
+        assert client.patch({**schedule, "scheduledTimezone": link}).status_code == 400
+    for zone in ("UTC", "Asia/Kolkata", "Etc/GMT+5", "America/Los_Angeles"):
+        assert client.patch({**schedule, "scheduledTimezone": zone}).status_code == 200

@@ -8,6 +8,7 @@ from campaign_oracle import QUICK, REACH
 from hypothesis import find, given
 
 from strategies import time_zones
+from strategies._validation import compatibility_zone_names
 
 
 @QUICK
@@ -15,6 +16,19 @@ from strategies import time_zones
 def test_zones_are_available(zone):
     assert zone in zoneinfo.available_timezones()
     assert zone != "localtime"
+
+
+@QUICK
+@given(time_zones())
+def test_zones_are_never_names_kept_for_compatibility(zone):
+    # erratum iana-compatibility-names: a server may refuse EST or Asia/Calcutta
+    assert zone not in compatibility_zone_names()
+
+
+def test_the_compatibility_names_are_the_database_links_but_utc():
+    names = compatibility_zone_names()
+    assert {"EST", "US/Eastern", "Asia/Calcutta"} <= names
+    assert not names & {"UTC", "Etc/UTC", "Etc/GMT+5", "America/Los_Angeles", "Asia/Kolkata"}
 
 
 def _offset(zone):
