@@ -33,6 +33,7 @@ from ._transport import (
     wrapped_by,
 )
 from ._world import Account, Campaign
+from .mutants import AuthAfterValidation
 
 __all__ = ["VARIANTS", "Variant", "variant"]
 
@@ -395,3 +396,11 @@ class CompatibilityZonesRefused(Rules):
         if zone in self.LINKS:
             raise Invalid("must be a time zone identifier, not an alias kept for compatibility")
         return zone
+
+
+@variant("validation_before_auth",
+         "the body is parsed and validated before the API key is looked at, as with a JSON "
+         "parser mounted for the whole app: a bad body without a key gets its 400 "
+         "(erratum refusal-precedence); a SHOULD departure", strict_ok=False)
+class ValidationBeforeAuth(AuthAfterValidation):
+    pass

@@ -57,6 +57,7 @@ SHOULD_DEPARTURES = {
     "error_path_of_examples": "error_path_is_request_path",
     "validation_errors_absent": "validation_errors_name_fields",
     "proxy_body_limit": "refusals_use_documented_statuses",
+    "validation_before_auth": "auth_checked_before_validation",
 }
 
 
