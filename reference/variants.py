@@ -379,7 +379,10 @@ def _tz_links() -> frozenset[str]:
     """The names the tz database keeps as links (tzdata's zic input, "L target link")."""
     from importlib.resources import files
 
-    text = files("tzdata").joinpath("zoneinfo", "tzdata.zi").read_text(encoding="utf-8")
+    try:
+        text = files("tzdata").joinpath("zoneinfo", "tzdata.zi").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, OSError):  # no tzdata package: the system's zones only
+        return frozenset()
     return frozenset(parts[2] for parts in map(str.split, text.splitlines())
                      if len(parts) == 3 and parts[0] == "L")
 
