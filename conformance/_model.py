@@ -208,6 +208,23 @@ def zone_names() -> frozenset[str]:
     return frozenset(available_timezones() - {"localtime", "Factory", "posixrules"})
 
 
+@cache
+def compatibility_zone_names() -> frozenset[str]:
+    """IANA names that are links to another zone (EST, US/Eastern,
+    Asia/Calcutta): kept by the tz database for compatibility, and refused by
+    some stacks (Java's ZoneId has no EST; PHP's identifier list has none of
+    them). UTC aside, which every stack knows. Read from the tzdata package's
+    zic input (``L target link`` lines); none when it cannot be read."""
+    from importlib.resources import files
+
+    try:
+        text = files("tzdata").joinpath("zoneinfo", "tzdata.zi").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, OSError):
+        return frozenset()
+    links = (line.split() for line in text.splitlines() if line.startswith("L "))
+    return frozenset(parts[2] for parts in links if len(parts) == 3) - {"UTC"}
+
+
 def local_readings(day: date, clock: time, zone: str) -> frozenset[datetime]:
     """The UTC instants a local date and time in `zone` may denote (two across a DST change)."""
     naive = datetime.combine(day, clock)

@@ -21,6 +21,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from conformance._model import compatibility_zone_names
+
 from ._rules import ApiError, Invalid, Rules, format_instant
 from ._transport import (
     Chunked,
@@ -375,24 +377,12 @@ class ControlCharactersRefused(Rules):
         return name
 
 
-def _tz_links() -> frozenset[str]:
-    """The names the tz database keeps as links (tzdata's zic input, "L target link")."""
-    from importlib.resources import files
-
-    try:
-        text = files("tzdata").joinpath("zoneinfo", "tzdata.zi").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, OSError):  # no tzdata package: the system's zones only
-        return frozenset()
-    return frozenset(parts[2] for parts in map(str.split, text.splitlines())
-                     if len(parts) == 3 and parts[0] == "L")
-
-
 @variant("compatibility_zones_refused",
          "a scheduledTimezone the database keeps only as a link (EST, US/Eastern, "
          "Asia/Calcutta) is refused with 400, as PHP's identifier list does; UTC is taken "
          "(erratum iana-compatibility-names)")
 class CompatibilityZonesRefused(Rules):
-    LINKS = _tz_links() - {"UTC"}
+    LINKS = compatibility_zone_names()
 
     def clean_scheduled_timezone(self, value: Any) -> str:
         zone = super().clean_scheduled_timezone(value)

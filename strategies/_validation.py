@@ -28,23 +28,6 @@ def iana_zone_names() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones() - {"localtime"})
 
 
-@cache
-def compatibility_zone_names() -> frozenset[str]:
-    """IANA names that are links to another zone (EST, US/Eastern,
-    Asia/Calcutta): kept by the tz database for compatibility, and refused by
-    some stacks (Java's ZoneId has no EST; PHP's identifier list has none of
-    them). UTC aside, which every stack knows. Read from the tzdata package's
-    zic input (``L target link`` lines); none when it cannot be read."""
-    from importlib.resources import files
-
-    try:
-        text = files("tzdata").joinpath("zoneinfo", "tzdata.zi").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, OSError):
-        return frozenset()
-    return frozenset(line.split()[2] for line in text.splitlines()
-                     if line.startswith("L ") and len(line.split()) == 3) - {"UTC"}
-
-
 def check_contract(value: object) -> Contract:
     """The contract a strategy reads its bounds from: `value`, or the published one."""
     if value is None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from ._validation import compatibility_zone_names, iana_zone_names
+from conformance._model import compatibility_zone_names
+
+from ._validation import iana_zone_names
 
 # Zones chosen for what makes them awkward, not for population.
 NOTABLE_ZONES = (

@@ -7,8 +7,8 @@ import pytest
 from campaign_oracle import QUICK, REACH
 from hypothesis import find, given
 
+from conformance._model import compatibility_zone_names
 from strategies import time_zones
-from strategies._validation import compatibility_zone_names
 
 
 @QUICK
