@@ -13,7 +13,8 @@ rather than a choice made here:
   (response-scheduled-date-null, scheduled-date-presence), and any
   campaignStatus but "scheduled";
 - a schedule whose local time a DST change skips or repeats may denote
-  either instant (the fold=0 and fold=1 readings);
+  either instant (the fold=0 and fold=1 readings), or be refused with 400
+  (dst-skipped-and-repeated-times);
 - a schedule field sent without ``isScheduled: true`` changes nothing when
   well formed; a malformed one is ignored (200) or refused (400)
   (ignored-schedule-fields-still-typed);
@@ -37,7 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, available_timezones
 
 from ._contract import ABSENT, JSON_TYPES, Contract, FieldRule, python_pattern
@@ -225,6 +226,42 @@ def compatibility_zone_names() -> frozenset[str]:
     return frozenset(parts[2] for parts in links if len(parts) == 3) - {"UTC"}
 
 
+# HTTP's own refusals of a request the operation does not describe at the
+# HTTP level (erratum http-refusals-of-bodies): where the contract asks for a
+# 400, a server may answer such a request with HTTP's status instead, and
+# its body is HTTP's too (a proxy's HTML page).
+BODY_LIMIT = 1024 * 1024
+HTTP_REFUSALS = {413: "a body over 1 MiB", 415: "a body not sent as JSON in UTF-8"}
+
+
+class Answered(Protocol):
+    """What http_refusal reads of an exchange (conformance._client.Exchange)."""
+
+    @property
+    def status(self) -> int | None: ...
+    @property
+    def request_headers(self) -> Mapping[str, str]: ...
+    @property
+    def request_body(self) -> bytes | None: ...
+
+
+def http_refusal(exchange: Answered) -> str | None:
+    """What HTTP-level refusal a 413 or 415 answers (None when the status
+    answers none: a 415 to JSON in UTF-8, a 413 to a small body)."""
+    if exchange.status == 413 and len(exchange.request_body or b"") > BODY_LIMIT:
+        return HTTP_REFUSALS[413]
+    if exchange.status == 415:
+        sent = next((v for k, v in exchange.request_headers.items()
+                     if k.lower() == "content-type"), "")
+        media, _, parameters = sent.partition(";")
+        charset = parameters.lower().replace(" ", "").replace('"', "")
+        json_utf8 = media.strip().lower() == "application/json" and (
+            "charset=" not in charset or "charset=utf-8" in charset)
+        if not json_utf8:
+            return HTTP_REFUSALS[415]
+    return None
+
+
 def local_readings(day: date, clock: time, zone: str) -> frozenset[datetime]:
     """The UTC instants a local date and time in `zone` may denote (two across a DST change)."""
     naive = datetime.combine(day, clock)
@@ -391,6 +428,9 @@ class BehaviourModel:
         today = self.now.astimezone(ZoneInfo(zone)).date()
         local_day = date.fromisoformat(day)
         if min(readings) > self.now + DECISIVE_MARGIN and local_day > today:
+            if len(readings) > 1:
+                found.either.append(f"{clock} on {day} in {zone} is skipped or repeated "
+                                    "by a DST change (erratum dst-skipped-and-repeated-times)")
             found.schedule = readings
         elif max(readings) < self.now - DECISIVE_MARGIN and local_day < today:
             found.errors.append(("a schedule in the past", REFUSED))

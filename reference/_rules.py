@@ -466,6 +466,9 @@ class Rules:
         except OverflowError:
             errors["scheduledDate"] = "the scheduled instant is out of range"
             return None
+        except Invalid as exc:  # a reading a variant refuses
+            errors["scheduledTime"] = str(exc)
+            return None
         if not self.is_future(at):
             errors["scheduledDate"] = "the scheduled date and time must be in the future"
             return None

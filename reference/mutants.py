@@ -61,6 +61,7 @@ CHECK_IDS: tuple[str, ...] = (
     "foreign_agent_refused",
     "future_schedule_accepted",
     "schedule_instant_matches_timezone",
+    "dst_edge_times_read_or_refused",
     "schedule_requires_date_time_zone",
     "past_schedule_rejected",
     "past_time_today_rejected",
@@ -727,6 +728,20 @@ class ScheduleDstIgnored(Rules):
         tz = ZoneInfo(zone)
         standard = (tz.utcoffset(local) or timedelta(0)) - (tz.dst(local) or timedelta(0))
         return local.replace(tzinfo=UTC) - standard
+
+
+@mutant(
+    "dst_gap_crashes",
+    "a local time a DST change skips crashes the handler (500): its local reading "
+    "does not round-trip, and an assertion says it must",
+    ("dst_edge_times_read_or_refused",),
+)
+class DstGapCrashes(Rules):
+    def schedule_instant(self, day: date, clock: time, zone: str) -> datetime:
+        at = super().schedule_instant(day, clock, zone)
+        if at.astimezone(ZoneInfo(zone)).replace(tzinfo=None) != datetime.combine(day, clock):
+            raise RuntimeError("local time does not round-trip")
+        return at
 
 
 @mutant(

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from conformance._model import compatibility_zone_names
+from conformance._model import compatibility_zone_names, local_readings
 
 from ._rules import ApiError, Invalid, Rules, format_instant
 from ._transport import (
@@ -163,6 +163,17 @@ class DstLaterReading(Rules):
         return local.astimezone(UTC)
 
 
+@variant("dst_edges_refused",
+         "a local time a DST change skips or repeats is refused with 400, as java.time's "
+         "strict resolver does (erratum dst-skipped-and-repeated-times)")
+class DstEdgesRefused(Rules):
+    def schedule_instant(self, day: date, clock: time, zone: str) -> datetime:
+        readings = local_readings(day, clock, zone)
+        if len(readings) > 1:
+            raise Invalid(f"{clock} on {day} is skipped or repeated by a DST change in {zone}")
+        return super().schedule_instant(day, clock, zone)
+
+
 @variant("charset_and_extra_fields",
          "answers carry a charset parameter and undocumented extra fields")
 class CharsetAndExtraFields(Rules):
@@ -239,6 +250,20 @@ class ConnectionCloseEveryTime(Rules):
          "http-refusals-of-bodies); a SHOULD departure", strict_ok=False, wrap=ProxyBodyLimit)
 class ProxyBodyLimit413(Rules):
     pass
+
+
+@variant("unsupported_media_type_415",
+         "a request not sent as application/json, no Content-Type at all included, is "
+         "refused with 415, as Spring does (it reads a missing one as "
+         "application/octet-stream; erratum http-refusals-of-bodies); a SHOULD departure",
+         strict_ok=False)
+class UnsupportedMediaType415(Rules):
+    def check_content_type(self, content_type: str | None) -> None:
+        try:
+            super().check_content_type(content_type)
+        except ApiError:
+            shown = content_type or "application/octet-stream"
+            raise ApiError(415, f"Content-Type '{shown}' is not supported") from None
 
 
 @variant("idle_connections_closed",

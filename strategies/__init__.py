@@ -1,7 +1,7 @@
 """Hypothesis strategies for request bodies of PATCH /v1/campaigns/{campaignId}.
 
 Valid values (:func:`campaign_names`, :func:`e164_numbers`,
-:func:`time_zones`, :func:`schedules`), whole valid update bodies
+:func:`time_zones`, :func:`schedules`, :func:`dst_edge_schedules`), whole valid update bodies
 (:func:`update_bodies`), bodies breaking exactly one rule of the contract
 (:func:`invalid_bodies`, with the rules and their allowed statuses in
 :data:`RULES`), and raw payloads no server should answer with a 5xx
@@ -27,7 +27,14 @@ from ._hostile import hostile_payloads
 from ._names import campaign_names
 from ._phones import e164_numbers, invalid_e164_numbers
 from ._raw import RawBody
-from ._schedules import Schedule, past_schedules, schedule_earlier_today, schedules
+from ._schedules import (
+    Schedule,
+    dst_edge_schedules,
+    dst_edges,
+    past_schedules,
+    schedule_earlier_today,
+    schedules,
+)
 from ._text import CONTROL_CHARACTERS, HOSTILE_TEXTS, hostile_names, json_encodings
 from ._zones import time_zones
 
@@ -41,6 +48,8 @@ __all__ = [
     "Schedule",
     "campaign_names",
     "concurrent_calls",
+    "dst_edge_schedules",
+    "dst_edges",
     "dynamic_variables",
     "e164_numbers",
     "hostile_names",

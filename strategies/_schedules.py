@@ -1,6 +1,7 @@
 """Schedules (scheduledDate, scheduledTime, scheduledTimezone) together with the
-instants they denote: future ones, past ones, and local times in DST gaps and
-overlaps."""
+instants they denote: future ones, past ones, and local times a DST change
+skips or repeats (kept apart: a server may refuse those, erratum
+dst-skipped-and-repeated-times)."""
 
 from __future__ import annotations
 
@@ -202,24 +203,53 @@ def _dst_schedules(draw: st.DrawFn, after: datetime, zones: st.SearchStrategy[st
 def schedules(
     *, after: datetime, zones: Iterable[str] | None = None
 ) -> st.SearchStrategy[Schedule]:
-    """Future schedules: every instant they may denote is strictly after ``after``.
+    """Future schedules every conformant server accepts: every instant they may
+    denote is strictly after ``after``, and the local time denotes one instant.
 
     ``after`` is an aware datetime, typically now plus a lead time.  Dates run
     from two days after ``after`` (in the schedule's zone) to the end of the
     fourth year after it, summer and winter in both hemispheres, leap days
-    included; times include 00:00:00 and 23:59:59.  Some local times fall in
-    a DST gap or overlap, and then ``instants`` holds both readings.  ``zones``
-    restricts the IANA zones used (default: :func:`time_zones`).
+    included; times include 00:00:00 and 23:59:59.  Local times that a DST
+    change skips or repeats are left out (a server may refuse them, erratum
+    dst-skipped-and-repeated-times): :func:`dst_edge_schedules` draws those.
+    ``zones`` restricts the IANA zones used (default: :func:`time_zones`).
     """
     check_aware("after", after)
     zone_names = None if zones is None else check_zones(zones)
-    ordinary = _ordinary_schedules(after, _zone_strategy(zone_names))
+    return _ordinary_schedules(after, _zone_strategy(zone_names)).filter(
+        lambda schedule: len(schedule.instants) == 1)
+
+
+def dst_edge_schedules(
+    *, after: datetime, zones: Iterable[str] | None = None
+) -> st.SearchStrategy[Schedule]:
+    """Future local times that a DST change skips (a gap) or repeats (an
+    overlap): ``instants`` holds both readings, each strictly after ``after``.
+
+    Zones default to a set whose clocks change (30-minute and 2-hour shifts,
+    changes at midnight, both hemispheres); a zone without a change in the
+    drawn year gives an ordinary time.
+    """
+    check_aware("after", after)
+    zone_names = None if zones is None else check_zones(zones)
     dst_zones = (
         st.sampled_from([z for z in DST_ZONES if z in iana_zone_names()])
         if zone_names is None
         else st.sampled_from(zone_names)
     )
-    return st.one_of(ordinary, ordinary, _dst_schedules(after, dst_zones))
+    return _dst_schedules(after, dst_zones)
+
+
+def dst_edges(*, zone: str, year: int) -> tuple[tuple[str, Schedule], ...]:
+    """The middle of each local time ``zone``'s clock changes skip ("gap") or
+    repeat ("overlap") during ``year``, as ("gap" | "overlap", Schedule)."""
+    found = []
+    for first_second, old, new in transitions(zone, year):
+        start = first_second.replace(tzinfo=None) + min(old, new)
+        local = start + abs(new - old) / 2
+        kind = "gap" if new > old else "overlap"
+        found.append((kind, make_schedule(local.date(), local.time(), zone)))
+    return tuple(found)
 
 
 def _earlier_until(schedule_day: date, clock: time, zone: str, latest: datetime) -> Schedule:

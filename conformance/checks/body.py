@@ -121,7 +121,9 @@ def missing_body_rejected(ctx: Context) -> None:
     """A request without a body is rejected with 400 (the body is required).
 
     Sends no body at all (no Content-Type), an empty body declared as
-    application/json, and a body of whitespace only.
+    application/json, and a body of whitespace only. The first is not sent
+    as JSON, so HTTP's 415 refuses it too (erratum http-refusals-of-bodies:
+    Spring answers so).
     """
     before = ctx.state()
     ctx.expect_rejected(ctx.patch(), {400}, sent="no body and no Content-Type")

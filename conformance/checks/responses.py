@@ -17,6 +17,7 @@ from urllib.parse import unquote
 from .._catalogue import MUST, SHOULD, Cite, check
 from .._client import Exchange
 from .._context import Context
+from .._model import BODY_LIMIT, http_refusal
 from .._spec import Problem
 from ._cites import OPERATION
 from ._probing import send_each
@@ -177,29 +178,6 @@ def judge_each(
 
 
 # ---------------------------------------------------------------- checks
-
-
-# HTTP's own refusals of a request the operation does not describe at the
-# HTTP level (erratum http-refusals-of-bodies): tolerated by
-# status_code_documented, reported by refusals_use_documented_statuses.
-BODY_LIMIT = 1024 * 1024
-HTTP_REFUSALS = {413: "a body over 1 MiB", 415: "a body not sent as JSON in UTF-8"}
-
-
-def http_refusal(exchange: Exchange) -> str | None:
-    """What HTTP-level refusal a 413 or 415 answers (None when it answers none)."""
-    if exchange.status == 413 and len(exchange.request_body or b"") > BODY_LIMIT:
-        return HTTP_REFUSALS[413]
-    if exchange.status == 415:
-        sent = next((v for k, v in exchange.request_headers.items()
-                     if k.lower() == "content-type"), "")
-        media, _, parameters = sent.partition(";")
-        charset = parameters.lower().replace(" ", "").replace('"', "")
-        json_utf8 = media.strip().lower() == "application/json" and (
-            "charset=" not in charset or "charset=utf-8" in charset)
-        if not json_utf8:
-            return HTTP_REFUSALS[415]
-    return None
 
 
 def limit_probes(ctx: Context) -> None:

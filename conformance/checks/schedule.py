@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from strategies import (
     Schedule,
+    dst_edge_schedules,
+    dst_edges,
     invalid_bodies,
     past_schedules,
     schedule_earlier_today,
@@ -182,8 +184,9 @@ def future_schedule_accepted(ctx: Context) -> None:
     """A complete future schedule is accepted and the campaign is scheduled.
 
     Sends isScheduled true with a date, time and IANA zone at least a year
-    ahead (generated across zones, DST edges included); each answer is 200
-    with scheduled true and campaignStatus "scheduled".
+    ahead (generated across zones; local times a DST change skips or repeats
+    are dst_edge_times_read_or_refused's); each answer is 200 with scheduled
+    true and campaignStatus "scheduled".
     """
     what, fixed = fixed_schedules(ctx)[0]
     expect_scheduled(ctx, ctx.patch(schedule_body(fixed)), sent=f"a schedule: {what}")
@@ -241,11 +244,57 @@ def schedule_instant_matches_timezone(ctx: Context) -> None:
     York summer and winter, +05:30, +05:45, Lord Howe, Chatham, Kiritimati,
     Sydney, Santiago, 00:00:00, 23:59:59) and generated ones; each answer's
     scheduledDate, read as a date-time with offset, must equal the instant
-    computed with zoneinfo (either reading in a DST gap or overlap).
+    computed with zoneinfo.
     """
     send_all(ctx, [instant_sent(ctx, what, schedule) for what, schedule in fixed_schedules(ctx)])
     send_drawn(ctx, schedules(after=day_end(ctx) + LEAD),
                lambda schedule: instant_sent(ctx, "generated", schedule))
+
+
+# Zones whose changes the fixed cases take: an hour in the northern
+# hemisphere, half an hour, and at midnight.
+EDGE_ZONES = ("America/New_York", "Australia/Lord_Howe", "America/Havana")
+
+
+@check(
+    id="dst_edge_times_read_or_refused",
+    level=MUST,
+    area="schedule",
+    cites=[IN_ZONE, IANA, RESPONSE_DATE],
+)
+def dst_edge_times_read_or_refused(ctx: Context) -> None:
+    """A local time a DST change skips or repeats is read as one of the
+    instants it may denote, or refused with 400.
+
+    The document says the time is interpreted in scheduledTimezone, and no
+    more: which reading a gap or an overlap takes, and whether it is taken
+    at all, is the server's (erratum dst-skipped-and-repeated-times). Sends
+    the middle of each change of New York, Lord Howe and Havana, and
+    generated ones; each answer is a 200 whose scheduledDate is either
+    reading, or a 400. When every one is refused, nothing may have changed.
+    """
+    before = ctx.state()
+    year = far_year(ctx)
+    known = zone_names()
+    fixed = [(f"{zone}'s {kind}", schedule) for zone in EDGE_ZONES if zone in known
+             for kind, schedule in dst_edges(zone=zone, year=year)]
+    statuses: list[int | None] = []
+
+    def edge_sent(what: str, schedule: Schedule) -> Sent:
+        def judge(exchange: Exchange) -> None:
+            statuses.append(exchange.status)
+            sent = f"a schedule {schedule.date} {schedule.time} {schedule.zone} ({what})"
+            ctx.expect_status(exchange, {200, 400}, sent=sent)
+            if exchange.status == 200:
+                expect_instant(ctx, what, schedule, exchange)
+
+        return {"body": schedule_body(schedule)}, judge
+
+    send_all(ctx, [edge_sent(what, schedule) for what, schedule in fixed])
+    send_drawn(ctx, dst_edge_schedules(after=day_end(ctx) + LEAD),
+               lambda schedule: edge_sent("generated", schedule))
+    if statuses and all(status == 400 for status in statuses):
+        expect_unchanged(ctx, before, what="refused schedules at DST changes")
 
 
 @check(

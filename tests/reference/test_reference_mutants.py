@@ -23,7 +23,8 @@ name_length_bounds_accepted name_empty_rejected name_too_long_rejected name_take
 own_name_is_not_conflict provisioned_numbers_accepted phone_pattern_enforced
 unprovisioned_number_rejected foreign_number_refused known_agents_accepted
 agent_id_length_enforced unknown_agent_rejected foreign_agent_refused future_schedule_accepted
-schedule_instant_matches_timezone schedule_requires_date_time_zone past_schedule_rejected
+schedule_instant_matches_timezone dst_edge_times_read_or_refused
+schedule_requires_date_time_zone past_schedule_rejected
 schedule_date_format_enforced schedule_time_format_enforced schedule_timezone_must_be_iana
 unschedule_clears_schedule schedule_fields_ignored_without_flag concurrent_calls_bounds_accepted
 concurrent_calls_range_enforced dynamic_variables_accepted dynamic_variables_values_enforced
@@ -171,6 +172,7 @@ PROBES: dict[str, tuple[Step, ...]] = {
     "schedule_timezone_ignored": body(LA),
     "schedule_offset_sign_flipped": body(LA),
     "schedule_dst_ignored": body(LA),
+    "dst_gap_crashes": body(scheduled("2030-03-10", "02:30:00", "America/New_York")),
     "scheduled_date_local_time_labelled_utc": body(LA),
     "schedule_applied_without_flag": body({k: v for k, v in LA.items() if k != "isScheduled"}),
     "unschedule_not_clearing": body({"isScheduled": False}, campaign=TAKEN),

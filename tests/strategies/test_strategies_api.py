@@ -14,6 +14,8 @@ EXPECTED = {
     "Schedule",
     "campaign_names",
     "concurrent_calls",
+    "dst_edge_schedules",
+    "dst_edges",
     "dynamic_variables",
     "e164_numbers",
     "hostile_names",

@@ -11,7 +11,14 @@ from hypothesis import find, given
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from strategies import Schedule, past_schedules, schedule_earlier_today, schedules
+from strategies import (
+    Schedule,
+    dst_edge_schedules,
+    dst_edges,
+    past_schedules,
+    schedule_earlier_today,
+    schedules,
+)
 from strategies._schedules import PAST_MARGIN, make_schedule
 
 AFTER = NOW + timedelta(days=365)
@@ -60,6 +67,7 @@ def _check_shape(schedule):
 def test_future_schedules_are_after(args):
     after, schedule = args
     _check_shape(schedule)
+    assert len(schedule.instants) == 1  # no DST edge: every server must take it
     assert min(schedule.instants) > after
     assert max(schedule.instants) < after + FIVE_YEARS
     body = {"isScheduled": True, **schedule.fields}
@@ -84,8 +92,7 @@ def _southern(zone):
 @pytest.mark.parametrize(
     "condition",
     [
-        lambda s: len(s.instants) == 2,  # DST gap or overlap
-        lambda s: len(s.instants) == 2 and s.zone == "Australia/Lord_Howe",
+        lambda s: s.zone == "Australia/Lord_Howe",
         lambda s: s.time == "00:00:00",
         lambda s: s.time == "23:59:59",
         lambda s: _month(s) in (6, 7) and _southern(s.zone),
@@ -94,21 +101,52 @@ def _southern(zone):
         lambda s: s.date.endswith("-02-29"),
         lambda s: min(s.instants) < AFTER + timedelta(days=7),
     ],
-    ids=["two readings", "Lord Howe DST", "midnight", "last second", "southern winter",
+    ids=["Lord Howe", "midnight", "last second", "southern winter",
          "southern summer", "northern summer", "leap day", "soon after"],
 )
 def test_future_schedules_reach(condition):
     find(schedules(after=AFTER), condition, settings=REACH)
 
 
+@pytest.mark.parametrize(
+    "condition",
+    [
+        lambda s: s.instants and min(s.instants) < max(s.instants)
+        and s.zone == "Australia/Lord_Howe",
+        lambda s: len(s.instants) == 2 and s.zone == "Antarctica/Troll",
+        lambda s: len(s.instants) == 2 and s.zone == "America/Havana" and s.time < "01:00:00",
+    ],
+    ids=["Lord Howe's half hour", "Troll's two hours", "Havana at midnight"],
+)
+def test_dst_edge_schedules_reach(condition):
+    find(dst_edge_schedules(after=AFTER), condition, settings=REACH)
+
+
+@QUICK
+@given(st.sampled_from(NOWS).flatmap(
+    lambda now: st.tuples(st.just(now), dst_edge_schedules(after=now))))
+def test_dst_edge_schedules_are_after(args):
+    after, schedule = args
+    _check_shape(schedule)
+    assert min(schedule.instants) > after
+
+
 def test_gap_reading_both_sides():
     schedule = find(
-        schedules(after=AFTER, zones=["America/New_York"]),
+        dst_edge_schedules(after=AFTER, zones=["America/New_York"]),
         lambda s: len(s.instants) == 2 and s.date[5:7] == "03",
         settings=REACH,
     )
     early, late = sorted(schedule.instants)
     assert late - early == timedelta(hours=1)
+
+
+def test_dst_edges_are_the_middle_of_each_change():
+    edges = dict(dst_edges(zone="America/New_York", year=2030))
+    assert edges["gap"].date == "2030-03-10" and edges["gap"].time == "02:30:00"
+    assert edges["overlap"].date == "2030-11-03" and edges["overlap"].time == "01:30:00"
+    assert all(len(s.instants) == 2 for s in edges.values())
+    assert dst_edges(zone="Asia/Kolkata", year=2030) == ()
 
 
 @QUICK
