@@ -16,7 +16,7 @@ from suiterun import SuiteRunner
 
 # What a test (or a fixture it uses) calls when it runs the suite or a child process.
 _RUNS_THE_SUITE = ("suite_runner", "SuiteRunner(", "run_suite(", "conformance_process(",
-                   "pytest_face(", "subprocess.", "start_embedded(", "ExpressServer(")
+                   "pytest_face(", "subprocess.", "start_embedded(", "independent_server(")
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,12 @@
-"""The independent Express implementation (reference/express/), started on loopback.
+"""The independent implementations, each started on loopback over the reference's world.
 
-It is written from the document alone, on another stack; it serves the same
+Each was written from the document alone, on a stack of its own, by someone
+who had not read the suite or the reference: Node with Express
+(``express/``), Python's standard library ``http.server`` (``stdlib/``), and
+Java on the JDK alone (``java/``, its own JSON parser). Each serves the same
 accounts, agents, numbers and campaigns as the reference (``fixtures.toml``,
-handed to it as JSON), so the same target fixtures describe it.
+handed to it as JSON), so the same target fixtures describe it, and each
+prints ``{"port": N}`` once listening.
 """
 
 from __future__ import annotations
@@ -10,8 +14,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -19,14 +26,15 @@ from typing import Any
 from ._server import stop_child
 from ._world import World, load_world
 
-EXPRESS_DIR = Path(__file__).with_name("express")
-STARTUP_TIMEOUT = 30.0
+HERE = Path(__file__).parent
+EXPRESS_DIR = HERE / "express"
+# Java compiles the source at launch: seconds, not milliseconds.
+STARTUP_TIMEOUT = 60.0
 
-__all__ = ["EXPRESS_DIR", "ExpressServer", "express_missing", "world_json"]
+__all__ = ["IMPLEMENTATIONS", "Implementation", "IndependentServer", "world_json"]
 
 
-def express_missing() -> str | None:
-    """Why the Express implementation cannot run here (None when it can)."""
+def _express_missing() -> str | None:
     if shutil.which("node") is None:
         return "node is not installed"
     for package in ("express", "compression"):
@@ -35,8 +43,35 @@ def express_missing() -> str | None:
     return None
 
 
+def _java_missing() -> str | None:
+    if shutil.which("java") is None or shutil.which("javac") is None:
+        return "a JDK 17 or later is not installed (Server.java is compiled at launch)"
+    return None
+
+
+@dataclass(frozen=True)
+class Implementation:
+    name: str
+    description: str
+    directory: Path
+    command: tuple[str, ...]  # run in `directory`; --fixtures FILE --host H --port 0 follow
+    missing: Callable[[], str | None]
+
+
+IMPLEMENTATIONS = {
+    impl.name: impl for impl in (
+        Implementation("express", "Node, Express 5 with its JSON body parser and compression",
+                       EXPRESS_DIR, ("node", "server.js"), _express_missing),
+        Implementation("stdlib", "Python's standard library: http.server, json, zoneinfo",
+                       HERE / "stdlib", (sys.executable, "server.py"), lambda: None),
+        Implementation("java", "Java on the JDK alone: com.sun.net.httpserver, java.time",
+                       HERE / "java", ("java", "Server.java"), _java_missing),
+    )
+}
+
+
 def world_json(world: World) -> dict[str, Any]:
-    """The world in the Express app's fixture format."""
+    """The world in the independent implementations' fixture format."""
     accounts = []
     for account in world.accounts.values():
         accounts.append({
@@ -61,20 +96,24 @@ def world_json(world: World) -> dict[str, Any]:
     return {"accounts": accounts}
 
 
-class ExpressServer:
-    """`node server.js` over a fresh world, on a free loopback port; stop() ends it."""
+class IndependentServer:
+    """One independent implementation over a fresh world, on a free loopback
+    port; stop() ends it."""
 
-    def __init__(self, world: World | None = None, host: str = "127.0.0.1") -> None:
-        missing = express_missing()
+    def __init__(self, name: str, world: World | None = None, host: str = "127.0.0.1") -> None:
+        self.implementation = IMPLEMENTATIONS[name]
+        missing = self.implementation.missing()
         if missing:
-            raise RuntimeError(f"the Express implementation cannot run: {missing}")
+            raise RuntimeError(f"the {name} implementation cannot run: {missing}")
         self.world = world if world is not None else load_world()
-        self._dir = tempfile.TemporaryDirectory(prefix="express-world-")
+        self._dir = tempfile.TemporaryDirectory(prefix=f"{name}-world-")
         fixtures = Path(self._dir.name) / "world.json"
         fixtures.write_text(json.dumps(world_json(self.world)), encoding="utf-8")
         self.process = subprocess.Popen(
-            ["node", "server.js", "--fixtures", str(fixtures), "--host", host, "--port", "0"],
-            cwd=EXPRESS_DIR, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+            [*self.implementation.command, "--fixtures", str(fixtures), "--host", host,
+             "--port", "0"],
+            cwd=self.implementation.directory, stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL, text=True,
         )
         line: list[str] = []
         reader = threading.Thread(target=lambda: line.append(self.process.stdout.readline()),  # type: ignore[union-attr]
@@ -83,7 +122,7 @@ class ExpressServer:
         reader.join(STARTUP_TIMEOUT)
         if not line or not line[0].strip():
             self.stop()
-            raise RuntimeError("the Express implementation did not start")
+            raise RuntimeError(f"the {name} implementation did not start")
         self.port = int(json.loads(line[0])["port"])
         self.base_url = f"http://{host}:{self.port}"
 
@@ -91,7 +130,7 @@ class ExpressServer:
         stop_child(self.process)
         self._dir.cleanup()
 
-    def __enter__(self) -> ExpressServer:
+    def __enter__(self) -> IndependentServer:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
