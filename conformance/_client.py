@@ -60,6 +60,16 @@ _KEY_CHARACTER = r"[A-Za-z0-9_\-]"
 # would otherwise turn every "check" into "chec[redacted]".
 WHOLE_TOKEN_BELOW = 8
 _REDACTED_BYTES = REDACTED.encode()
+# Past this size a body is first asked whether it holds every byte of a secret at
+# all (the 2 MiB probes are one byte repeated): a memchr each, far cheaper than
+# a substring search of the whole body per secret.
+_LARGE = 64 * 1024
+
+
+@functools.cache
+def _distinct(encoded: bytes) -> tuple[bytes, ...]:
+    """The distinct bytes of a secret, as one-byte strings."""
+    return tuple(bytes([b]) for b in dict.fromkeys(encoded))
 _Patterns = tuple[re.Pattern[str], re.Pattern[bytes]]
 
 
@@ -96,7 +106,10 @@ class Redactor:
         return text
 
     def bytes(self, data: bytes) -> bytes:
+        large = len(data) > _LARGE
         for encoded, patterns in self._secrets.values():
+            if large and not all(byte in data for byte in _distinct(encoded)):
+                continue  # a byte of the secret occurs nowhere: one memchr, not a search
             if encoded in data:
                 data = (patterns[1].sub(_REDACTED_BYTES, data) if patterns
                         else data.replace(encoded, _REDACTED_BYTES))

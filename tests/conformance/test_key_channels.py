@@ -101,3 +101,14 @@ def test_a_short_key_is_redacted_where_it_stands_alone_not_inside_words() -> Non
 def test_a_long_key_is_redacted_wherever_it_occurs() -> None:
     key = "sk_live_0123456789"
     assert Redactor(key)(f"x{key}x") == f"x{REDACTED}x"
+
+
+def test_a_key_inside_a_body_of_megabytes_is_redacted_however_the_body_is_made() -> None:
+    key, short = "sk_live_0123456789", "xyz"
+    redact = Redactor(key, short)
+    padding = b"x" * (2 * 1024 * 1024)
+    assert redact.bytes(padding) == padding  # no byte of "sk_live_..." in it: one memchr
+    body = padding + key.encode() + b" " + short.encode() + b" " + padding
+    assert redact.bytes(body) == (padding + REDACTED.encode() + b" " + REDACTED.encode()
+                                  + b" " + padding)
+    assert Redactor("xxxxxxxx").bytes(b"x" * 100_000) == REDACTED.encode() * 12_500
