@@ -191,11 +191,12 @@ class Context:
     ) -> dict[str, Any]:
         """An error status from `allowed` with a JSON object (Error) body.
 
-        Where 400 is allowed, HTTP's own 413 or 415 refusing a body too large
-        or not sent as JSON is too, with whatever body HTTP gives it (erratum
-        http-refusals-of-bodies); {} is returned for that body.
+        HTTP's own 413, 414 or 415 refusing a body too large, a path too long
+        or a body not sent as JSON is a refusal too, with whatever body HTTP
+        gives it (erratum http-refusals-of-bodies); {} is returned for that
+        body.
         """
-        if 400 in allowed and http_refusal(exchange):
+        if http_refusal(exchange):
             return {}
         self.expect_status(exchange, allowed, sent=sent)
         return self.expect_object(exchange)

@@ -125,7 +125,8 @@ class State:
     def describe(self) -> str:
         parts = [f"{k}={v!r}" for k, v in self.values.items()]
         if self.scheduled:
-            parts.append("scheduled at " + " or ".join(show(i) for i in sorted(self.instants)))
+            parts.append("scheduled at " + (" or ".join(show(i) for i in sorted(self.instants))
+                                            or "an instant not judged"))
         else:
             parts.append("not scheduled")
         return ", ".join(parts)
@@ -226,12 +227,44 @@ def compatibility_zone_names() -> frozenset[str]:
     return frozenset(parts[2] for parts in links if len(parts) == 3) - {"UTC"}
 
 
+# Zone names that are not IANA names yet common runtimes take as zones (erratum
+# runtime-zone-aliases): ICU's legacy three-letter IDs, which Node's Intl takes
+# (PST, IST), and java.time's offset IDs, which ZoneId.of takes (UTC+5,
+# GMT+05:30, +05:30, Z). A server may refuse them or read them as its runtime
+# does; the suite sends them as neither valid nor invalid.
+RUNTIME_ZONE_ALIASES = frozenset({"PST", "IST", "CST", "AST", "BST", "UTC+5", "GMT+05:30",
+                                  "+05:30", "Z"})
+# Names no common runtime takes as a zone (Python's zoneinfo, Node's Intl,
+# java.time, PHP): what the suite sends as a scheduledTimezone that must be
+# refused.
+NOT_ZONES = (
+    "Mars/Olympus",
+    "Europe/Atlantis",
+    "America/Los Angeles",
+    "america/los angeles",
+    "CEST",
+    "Asia/Kolkata/",
+    "America/",
+    " America/Los_Angeles",
+    "America/Los_Angeles ",
+    "America/Los_Angeles\n",
+    "../../etc/passwd",
+    "/usr/share/zoneinfo/UTC",
+    "",
+)
+
+
 # HTTP's own refusals of a request the operation does not describe at the
 # HTTP level (erratum http-refusals-of-bodies): where the contract asks for a
 # 400, a server may answer such a request with HTTP's status instead, and
 # its body is HTTP's too (a proxy's HTML page).
 BODY_LIMIT = 1024 * 1024
-HTTP_REFUSALS = {413: "a body over 1 MiB", 415: "a body not sent as JSON in UTF-8"}
+# RFC 2616 (3.2.1): "Servers ought to be cautious about depending on URI lengths
+# above 255 bytes"; frameworks refuse long path parameters themselves (Fastify's
+# maxParamLength is 100 characters).
+URI_LIMIT = 255
+HTTP_REFUSALS = {413: "a body over 1 MiB", 414: "a path over 255 bytes",
+                 415: "a body not sent as JSON in UTF-8"}
 
 
 class Answered(Protocol):
@@ -243,13 +276,18 @@ class Answered(Protocol):
     def request_headers(self) -> Mapping[str, str]: ...
     @property
     def request_body(self) -> bytes | None: ...
+    @property
+    def path(self) -> str: ...
 
 
 def http_refusal(exchange: Answered) -> str | None:
-    """What HTTP-level refusal a 413 or 415 answers (None when the status
-    answers none: a 415 to JSON in UTF-8, a 413 to a small body)."""
+    """What HTTP-level refusal a 413, 414 or 415 answers (None when the status
+    answers none: a 415 to JSON in UTF-8, a 413 to a small body, a 414 to a
+    short path)."""
     if exchange.status == 413 and len(exchange.request_body or b"") > BODY_LIMIT:
         return HTTP_REFUSALS[413]
+    if exchange.status == 414 and len(exchange.path.encode()) > URI_LIMIT:
+        return HTTP_REFUSALS[414]
     if exchange.status == 415:
         sent = next((v for k, v in exchange.request_headers.items()
                      if k.lower() == "content-type"), "")
@@ -320,7 +358,8 @@ class BehaviourModel:
             instant = parse_instant(shown_date)
             if shown_flag is not True:
                 found.append(f"{flag_shown} {shown_flag!r}, expected true")
-            if instant is None or instant.astimezone(UTC) not in expected.instants:
+            if expected.instants and (
+                    instant is None or instant.astimezone(UTC) not in expected.instants):
                 readings = " or ".join(show(i) for i in sorted(expected.instants))
                 found.append(f"{date_shown} {shown_date!r}, expected {readings}")
             if status != SCHEDULED:
@@ -410,11 +449,20 @@ class BehaviourModel:
                 found.schedule = False
             return
         missing = [n for n in self.schedule_parts if n not in body]
+        zone_part = self.schedule_parts[2]
+        alias = problems.keys() == {zone_part} and body[zone_part] in RUNTIME_ZONE_ALIASES
+        if alias:
+            del problems[zone_part]
         for name in missing:
             found.errors.append((f"{name} missing with {self.flag} true", REFUSED))
         for name, problem in problems.items():
             found.errors.append((f"{name} {problem}", REFUSED))
         if missing or problems:
+            return
+        if alias:
+            found.either.append(f"{zone_part} {body[zone_part]!r} is no IANA name, but a zone "
+                                "to some runtimes (erratum runtime-zone-aliases)")
+            found.schedule = frozenset()  # scheduled; the instant is the runtime's reading
             return
         day, clock, zone = (body[n] for n in self.schedule_parts)
         if _EXAMPLE_DATE_TIME.fullmatch(day):

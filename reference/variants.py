@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -174,6 +174,27 @@ class DstEdgesRefused(Rules):
         return super().schedule_instant(day, clock, zone)
 
 
+@variant("runtime_zone_aliases_accepted",
+         "scheduledTimezone also takes the names its runtime knows: PST, IST, CST, AST and "
+         "BST as Node's Intl (ICU) reads them, UTC+5, GMT+05:30, +05:30 and Z as java.time's "
+         "ZoneId.of does (erratum runtime-zone-aliases)")
+class RuntimeZoneAliasesAccepted(Rules):
+    FIXED = {"UTC+5": timedelta(hours=5), "GMT+05:30": timedelta(hours=5, minutes=30),
+             "+05:30": timedelta(hours=5, minutes=30), "Z": timedelta(0)}
+    ICU = {"PST": "America/Los_Angeles", "IST": "Asia/Kolkata", "CST": "America/Chicago",
+           "AST": "America/Halifax", "BST": "Asia/Dhaka"}
+
+    def clean_scheduled_timezone(self, value: Any) -> str:
+        if isinstance(value, str) and (value in self.FIXED or value in self.ICU):
+            return value
+        return super().clean_scheduled_timezone(value)
+
+    def schedule_instant(self, day: date, clock: time, zone: str) -> datetime:
+        if zone in self.FIXED:
+            return datetime.combine(day, clock, tzinfo=timezone(self.FIXED[zone])).astimezone(UTC)
+        return super().schedule_instant(day, clock, self.ICU.get(zone, zone))
+
+
 @variant("charset_and_extra_fields",
          "answers carry a charset parameter and undocumented extra fields")
 class CharsetAndExtraFields(Rules):
@@ -264,6 +285,17 @@ class UnsupportedMediaType415(Rules):
         except ApiError:
             shown = content_type or "application/octet-stream"
             raise ApiError(415, f"Content-Type '{shown}' is not supported") from None
+
+
+@variant("long_ids_414",
+         "a campaignId over 100 characters is refused with 414 before any lookup, as "
+         "Fastify's maxParamLength does (erratum http-refusals-of-bodies); a SHOULD departure",
+         strict_ok=False)
+class LongIds414(Rules):
+    def lookup_campaign(self, account: Account, campaign_id: str) -> Campaign:
+        if len(campaign_id) > 100:
+            raise ApiError(414, "URI Too Long")
+        return super().lookup_campaign(account, campaign_id)
 
 
 @variant("idle_connections_closed",

@@ -48,6 +48,12 @@ SELECTIONS = {
                          "error_status_matches_http", "error_reason_phrase_matches",
                          "error_path_is_request_path", "no_server_errors",
                          "every_request_answered", "api_key_not_echoed"),
+    # 414 answers only ids over 100 characters: the checks that send or judge them.
+    "long_ids_414": ("unknown_campaign_is_404", "status_code_documented",
+                     "refusals_use_documented_statuses", "response_content_type_is_json",
+                     "response_matches_schema", "error_status_matches_http",
+                     "error_reason_phrase_matches", "error_path_is_request_path",
+                     "no_server_errors", "every_request_answered"),
     # 415 answers only requests not sent as JSON: the checks that send or judge them.
     "unsupported_media_type_415": ("missing_body_rejected", "media_type_variants_accepted",
                                    "no_server_errors", "rejected_request_changes_nothing",
@@ -66,6 +72,7 @@ SHOULD_DEPARTURES = {
     "proxy_body_limit": "refusals_use_documented_statuses",
     "validation_before_auth": "auth_checked_before_validation",
     "unsupported_media_type_415": "refusals_use_documented_statuses",
+    "long_ids_414": "refusals_use_documented_statuses",
 }
 
 
