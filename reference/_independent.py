@@ -2,8 +2,11 @@
 
 Each was written from the document alone, on a stack of its own, by someone
 who had not read the suite or the reference: Node with Express
-(``express/``), Python's standard library ``http.server`` (``stdlib/``), and
-Java on the JDK alone (``java/``, its own JSON parser). Each serves the same
+(``express/``), Python's standard library ``http.server`` (``stdlib/``),
+Java on the JDK alone (``java/``, its own JSON parser), Node with Fastify and
+its Ajv schema validation (``fastify/``), and FastAPI with pydantic models
+(``fastapi/``), the last two told to take their framework's defaults wherever
+the document is silent. Each serves the same
 accounts, agents, numbers and campaigns as the reference (``fixtures.toml``,
 handed to it as JSON), so the same target fixtures describe it, and each
 prints ``{"port": N}`` once listening.
@@ -43,6 +46,22 @@ def _express_missing() -> str | None:
     return None
 
 
+def _fastify_missing() -> str | None:
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not (HERE / "fastify" / "node_modules" / "fastify" / "package.json").is_file():
+        return "its npm packages are not installed: npm ci --prefix reference/fastify"
+    return None
+
+
+def _fastapi_missing() -> str | None:
+    try:
+        import fastapi  # noqa: F401
+    except ImportError:
+        return "fastapi is not installed (the test extra: pip install -e '.[test]')"
+    return None
+
+
 def _java_missing() -> str | None:
     if shutil.which("java") is None or shutil.which("javac") is None:
         return "a JDK 17 or later is not installed (Server.java is compiled at launch)"
@@ -66,6 +85,10 @@ IMPLEMENTATIONS = {
                        HERE / "stdlib", (sys.executable, "server.py"), lambda: None),
         Implementation("java", "Java on the JDK alone: com.sun.net.httpserver, java.time",
                        HERE / "java", ("java", "Server.java"), _java_missing),
+        Implementation("fastify", "Node, Fastify 5 with its Ajv body validation",
+                       HERE / "fastify", ("node", "server.js"), _fastify_missing),
+        Implementation("fastapi", "FastAPI with pydantic v2 models, on uvicorn",
+                       HERE / "fastapi", (sys.executable, "server.py"), _fastapi_missing),
     )
 }
 

@@ -3,10 +3,12 @@
 reference/_independent.py starts each: Node with Express (its JSON body
 parser, Brotli from the compression middleware, Express's own 413 and 415),
 Python's http.server (HTTP/1.1 written a header block and a body at a time,
-so every answer waits on delayed ACKs), and Java on the JDK alone (415 for a
-body not sent as JSON, a local time a DST change skips refused). Each was
-written from the document alone, with its own reading where the document is
-silent (404 for another account's campaign in all three). Every MUST check
+so every answer waits on delayed ACKs), Java on the JDK alone (415 for a
+body not sent as JSON, a local time a DST change skips refused), Fastify
+(414 for a path parameter over 100 characters, PST taken as a zone) and
+FastAPI (its validation errors turned into 400, its own 307 and 405). Each
+was written from the document alone, with its own reading where the
+document is silent (404 for another account's campaign in all five). Every MUST check
 must pass; each departs only from the SHOULD rules it names below, and those
 departures are its readings: 415 and 413 rather than the documented 400
 (erratum http-refusals-of-bodies), unknown properties refused.
@@ -29,8 +31,10 @@ DEPARTURES = {
     "express": {"refusals_use_documented_statuses"},
     "stdlib": {"refusals_use_documented_statuses", "unknown_properties_ignored"},
     "java": {"refusals_use_documented_statuses", "unknown_properties_ignored"},
+    "fastify": {"refusals_use_documented_statuses"},
+    "fastapi": set(),
 }
-SEEDS = {"express": 1, "stdlib": 2, "java": 3}
+SEEDS = {"express": 1, "stdlib": 2, "java": 3, "fastify": 4, "fastapi": 5}
 
 
 def target_of(server: IndependentServer) -> Target:

@@ -185,7 +185,7 @@ def test_sometimes_valid_fields_ride_along():
         ("schedule_requires_date_time_zone", lambda e: e.body == {"isScheduled": True}),
         ("schedule_date_format_enforced", lambda e: e.body["scheduledDate"].endswith("-02-30")),
         ("schedule_time_format_enforced", lambda e: e.body["scheduledTime"] == "24:00:00"),
-        ("schedule_timezone_must_be_iana", lambda e: e.body["scheduledTimezone"] == "America/Los Angeles"),
+        ("schedule_timezone_must_be_iana", lambda e: e.body["scheduledTimezone"] == "Mars/Olympus"),
         ("concurrent_calls_range_enforced", lambda e: e.body["concurrentCalls"] == 2**31),
         ("concurrent_calls_range_enforced", lambda e: e.body["concurrentCalls"] < 0),
         ("malformed_json_rejected", lambda e: e.body.content == b"{"),
