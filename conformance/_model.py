@@ -377,12 +377,27 @@ class BehaviourModel:
     def expect(self, state: State, request: ModelRequest) -> Expectation:
         """Every status a correct server may answer `request` with, and the state after."""
         if request.credentials != "valid":
-            return Expectation({401: state}, (f"{request.credentials} API key",))
-        if request.campaign == "unknown":
-            return Expectation({404: state}, ("unknown campaign",))
-        if request.campaign == "foreign":
-            return Expectation({403: state, 404: state},
-                               ("another account's campaign: 403 or 404",))
+            # Refusals the request deserves besides (a body the server may
+            # refuse, an unknown campaign) may come first: erratum
+            # refusal-precedence; auth_checked_before_validation asks for 401
+            # first at SHOULD level.
+            keyed = self.expect(state, replace(request, credentials="valid"))
+            refusals = {s for s in keyed.outcomes if s in (400, 403, 404)}
+            reasons = [f"{request.credentials} API key"]
+            if refusals:
+                reasons.append(f"or its other refusal, unordered ({', '.join(keyed.reasons)})")
+            return Expectation({401: state, **{s: state for s in refusals}}, tuple(reasons))
+        if request.campaign in ("unknown", "foreign"):
+            outcomes = {404: state} if request.campaign == "unknown" else {403: state, 404: state}
+            reasons = ["unknown campaign" if request.campaign == "unknown"
+                       else "another account's campaign: 403 or 404"]
+            # A body the server may refuse is a second refusal, and which comes
+            # first is not said (erratum refusal-precedence): 400 as well.
+            own = self.expect(state, replace(request, campaign="own"))
+            if 400 in own.outcomes:
+                outcomes[400] = state
+                reasons.append("a body it may refuse (400 and 404 unordered)")
+            return Expectation(outcomes, tuple(reasons))
         body = request.body
         if not isinstance(body, dict):
             what = "no body" if body is ABSENT else "a body that is not a JSON object"

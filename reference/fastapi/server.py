@@ -67,6 +67,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 INT32_MAX = 2**31 - 1
 TIMEZONES = frozenset(zoneinfo.available_timezones())
+# Matched with fullmatch: "$" alone also matches before a final newline, which let
+# "2028-01-01\n" through until the suite's deep profile sent it.
 DATE_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:T00:00:00(?:\.0{1,9})?Z)?$")
 TIME_RE = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9])$")
 
@@ -143,7 +145,7 @@ class UpdateCampaignRequest(BaseModel):
     @field_validator("scheduledDate")
     @classmethod
     def _date_format(cls, v: str) -> str:
-        m = DATE_RE.match(v)
+        m = DATE_RE.fullmatch(v)
         try:
             if not m:
                 raise ValueError
@@ -155,7 +157,7 @@ class UpdateCampaignRequest(BaseModel):
     @field_validator("scheduledTime")
     @classmethod
     def _time_format(cls, v: str) -> str:
-        if not TIME_RE.match(v):
+        if not TIME_RE.fullmatch(v):
             raise PydanticCustomError("time_format", "Must be a valid time in HH:mm:ss format")
         return v
 

@@ -183,10 +183,8 @@ def failures_over_seeds(variant: str | None) -> list[str]:
 
 
 # A proxy's 413 answers only bodies over 1 MiB, which no history sends; a 503
-# with Retry-After takes the client's path of a 429 (rate_limited_now_and_then);
-# a history's keyless updates are valid, so the order of refusals never shows.
-HISTORY_VARIANTS = sorted(set(VARIANTS) - {"proxy_body_limit", "unavailable_now_and_then",
-                                           "validation_before_auth"})
+# with Retry-After takes the client's path of a 429 (rate_limited_now_and_then).
+HISTORY_VARIANTS = sorted(set(VARIANTS) - {"proxy_body_limit", "unavailable_now_and_then"})
 
 
 # Each starts an embedded server and runs checks of the suite, in a worker interpreter.

@@ -111,15 +111,22 @@ def test_statuses_follow_the_contract_and_its_errata(model: BehaviourModel, body
     assert statuses(model, body) == allowed
 
 
+# Which of two true refusals comes first is not said (erratum refusal-precedence).
 @pytest.mark.parametrize(("request_", "allowed"), [
-    (ModelRequest({"concurrentCalls": 0}, credentials="missing"), {401}),
+    (ModelRequest({"concurrentCalls": 5}, credentials="missing"), {401}),
+    (ModelRequest({"concurrentCalls": 0}, credentials="missing"), {401, 400}),
     (ModelRequest({}, credentials="wrong"), {401}),
+    (ModelRequest({}, credentials="wrong", campaign="unknown"), {401, 404}),
     (ModelRequest({}, campaign="foreign"), {403, 404}),
+    (ModelRequest({"concurrentCalls": 0}, campaign="foreign"), {403, 404, 400}),
     (ModelRequest({}, campaign="unknown"), {404}),
+    (ModelRequest({"campaignName": ""}, campaign="unknown"), {404, 400}),
+    (ModelRequest({**LA, "scheduledDate": "2026-03-08", "scheduledTime": "02:30:00",
+                   "scheduledTimezone": "America/New_York"}, campaign="unknown"), {404, 400}),
     (ModelRequest(ABSENT), {400}),
     (ModelRequest([1]), {400}),
 ])
-def test_credentials_campaign_and_body_come_first(model: BehaviourModel,
+def test_credentials_campaign_and_body_refusals_are_unordered(model: BehaviourModel,
                                                   request_: ModelRequest,
                                                   allowed: set[int]) -> None:
     outcome = model.expect(START, request_)
@@ -132,10 +139,13 @@ def test_a_refused_request_leaves_the_state(model: BehaviourModel) -> None:
     assert outcome.outcomes == {400: START}
 
 
-def test_a_schedule_in_a_dst_gap_may_take_either_reading(model: BehaviourModel) -> None:
+def test_a_schedule_in_a_dst_gap_may_take_either_reading_or_be_refused(
+        model: BehaviourModel) -> None:
     gap = {**LA, "scheduledDate": "2026-03-08", "scheduledTime": "02:30:00",
            "scheduledTimezone": "America/New_York"}
-    after = model.expect(START, ModelRequest(gap)).outcomes[200]
+    outcomes = model.expect(START, ModelRequest(gap)).outcomes
+    assert outcomes[400] == START  # erratum dst-skipped-and-repeated-times
+    after = outcomes[200]
     assert after.scheduled and len(after.instants) == 2
     for instant in after.instants:
         shown = body_of(START, scheduled=True, campaignStatus="scheduled",
@@ -143,6 +153,20 @@ def test_a_schedule_in_a_dst_gap_may_take_either_reading(model: BehaviourModel) 
         verdict = model.judge(START, ModelRequest(gap), 200, shown)
         assert verdict.ok, verdict.reason
         assert verdict.state is not None and verdict.state.instants == {instant}
+
+
+@pytest.mark.parametrize("zone", ["PST", "UTC+5", "+05:30", "Z"])
+def test_a_zone_some_runtimes_take_may_be_taken_or_refused(model: BehaviourModel,
+                                                           zone: str) -> None:
+    request = ModelRequest({**LA, "scheduledTimezone": zone})
+    outcomes = model.expect(START, request).outcomes
+    assert set(outcomes) == {200, 400}  # erratum runtime-zone-aliases
+    shown = body_of(START, scheduled=True, campaignStatus="scheduled",
+                    scheduledDate="2026-09-25T12:00:00Z")
+    assert model.judge(START, request, 200, shown).ok  # the runtime's reading, not judged
+    unscheduled = body_of(START, scheduled=False, scheduledDate=None)
+    assert not model.judge(START, request, 200, unscheduled).ok
+    assert statuses(model, {**LA, "scheduledTimezone": "Mars/Olympus"}) == {400}
 
 
 def test_the_judge_accepts_the_model_state_and_narrows_nothing_else(
