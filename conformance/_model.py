@@ -376,29 +376,30 @@ class BehaviourModel:
     # -- what may happen --------------------------------------------------
     def expect(self, state: State, request: ModelRequest) -> Expectation:
         """Every status a correct server may answer `request` with, and the state after."""
+        refusals: dict[int, State] = {}
+        reasons: list[str] = []
         if request.credentials != "valid":
-            # Refusals the request deserves besides (a body the server may
-            # refuse, an unknown campaign) may come first: erratum
-            # refusal-precedence; auth_checked_before_validation asks for 401
-            # first at SHOULD level.
-            keyed = self.expect(state, replace(request, credentials="valid"))
-            refusals = {s for s in keyed.outcomes if s in (400, 403, 404)}
-            reasons = [f"{request.credentials} API key"]
-            if refusals:
-                reasons.append(f"or its other refusal, unordered ({', '.join(keyed.reasons)})")
-            return Expectation({401: state, **{s: state for s in refusals}}, tuple(reasons))
-        if request.campaign in ("unknown", "foreign"):
-            outcomes = {404: state} if request.campaign == "unknown" else {403: state, 404: state}
-            reasons = ["unknown campaign" if request.campaign == "unknown"
-                       else "another account's campaign: 403 or 404"]
-            # A body the server may refuse is a second refusal, and which comes
-            # first is not said (erratum refusal-precedence): 400 as well.
-            own = self.expect(state, replace(request, campaign="own"))
-            if 400 in own.outcomes:
-                outcomes[400] = state
-                reasons.append("a body it may refuse (400 and 404 unordered)")
-            return Expectation(outcomes, tuple(reasons))
-        body = request.body
+            refusals[401] = state
+            reasons.append(f"{request.credentials} API key")
+        if request.campaign == "unknown":
+            refusals[404] = state
+            reasons.append("unknown campaign")
+        elif request.campaign == "foreign":
+            refusals.update({403: state, 404: state})
+            reasons.append("another account's campaign: 403 or 404")
+        if not refusals:
+            return self._expect_body(state, request.body)
+        # A body the server may refuse is one more refusal, and which of them
+        # comes first is not said (erratum refusal-precedence;
+        # auth_checked_before_validation asks for 401 first at SHOULD level).
+        body = self._expect_body(state, request.body)
+        if 400 in body.outcomes:
+            refusals[400] = state
+            reasons.append(f"or the body's 400, unordered ({'; '.join(body.reasons)})")
+        return Expectation(refusals, tuple(reasons))
+
+    def _expect_body(self, state: State, body: Any) -> Expectation:
+        """What a correct server may answer a body sent with a valid key to the campaign."""
         if not isinstance(body, dict):
             what = "no body" if body is ABSENT else "a body that is not a JSON object"
             return Expectation({400: state}, (what,))
