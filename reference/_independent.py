@@ -30,28 +30,26 @@ from ._server import stop_child
 from ._world import World, load_world
 
 HERE = Path(__file__).parent
-EXPRESS_DIR = HERE / "express"
 # Java compiles the source at launch: seconds, not milliseconds.
 STARTUP_TIMEOUT = 60.0
 
 __all__ = ["IMPLEMENTATIONS", "Implementation", "IndependentServer", "world_json"]
 
 
-def _express_missing() -> str | None:
-    if shutil.which("node") is None:
-        return "node is not installed"
-    for package in ("express", "compression"):
-        if not (EXPRESS_DIR / "node_modules" / package / "package.json").is_file():
-            return f"its npm packages are not installed: npm ci --prefix {EXPRESS_DIR.name}"
-    return None
+def _npm_missing(directory: Path) -> Callable[[], str | None]:
+    """Why a Node implementation cannot run (None when it can): no node, or a
+    dependency its package.json names not installed."""
+    def missing() -> str | None:
+        if shutil.which("node") is None:
+            return "node is not installed"
+        manifest = json.loads((directory / "package.json").read_text(encoding="utf-8"))
+        for package in manifest["dependencies"]:
+            if not (directory / "node_modules" / package / "package.json").is_file():
+                return ("its npm packages are not installed: "
+                        f"npm ci --prefix reference/{directory.name}")
+        return None
 
-
-def _fastify_missing() -> str | None:
-    if shutil.which("node") is None:
-        return "node is not installed"
-    if not (HERE / "fastify" / "node_modules" / "fastify" / "package.json").is_file():
-        return "its npm packages are not installed: npm ci --prefix reference/fastify"
-    return None
+    return missing
 
 
 def _fastapi_missing() -> str | None:
@@ -80,13 +78,13 @@ class Implementation:
 IMPLEMENTATIONS = {
     impl.name: impl for impl in (
         Implementation("express", "Node, Express 5 with its JSON body parser and compression",
-                       EXPRESS_DIR, ("node", "server.js"), _express_missing),
+                       HERE / "express", ("node", "server.js"), _npm_missing(HERE / "express")),
         Implementation("stdlib", "Python's standard library: http.server, json, zoneinfo",
                        HERE / "stdlib", (sys.executable, "server.py"), lambda: None),
         Implementation("java", "Java on the JDK alone: com.sun.net.httpserver, java.time",
                        HERE / "java", ("java", "Server.java"), _java_missing),
         Implementation("fastify", "Node, Fastify 5 with its Ajv body validation",
-                       HERE / "fastify", ("node", "server.js"), _fastify_missing),
+                       HERE / "fastify", ("node", "server.js"), _npm_missing(HERE / "fastify")),
         Implementation("fastapi", "FastAPI with pydantic v2 models, on uvicorn",
                        HERE / "fastapi", (sys.executable, "server.py"), _fastapi_missing),
     )
