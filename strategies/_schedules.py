@@ -192,12 +192,16 @@ def _dst_schedules(draw: st.DrawFn, after: datetime, zones: st.SearchStrategy[st
     if not changes:
         day = draw(_future_days(today))
         return _later_until(day, draw(clock_times()), zone, after)
-    first_second, old, new = draw(st.sampled_from(changes))
-    naive = first_second.replace(tzinfo=None)
-    start = naive + min(old, new)  # first local time skipped or repeated
-    width = int(abs(new - old).total_seconds())
+    start, span = _changed_span(*draw(st.sampled_from(changes)))
+    width = int(span.total_seconds())
     local = start + timedelta(seconds=draw(st.integers(0, width - 1)))
     return _later_until(local.date(), local.time(), zone, after)
+
+
+def _changed_span(first_second: datetime, old: timedelta, new: timedelta
+                  ) -> tuple[datetime, timedelta]:
+    """The first (naive) local time an offset change skips or repeats, and for how long."""
+    return first_second.replace(tzinfo=None) + min(old, new), abs(new - old)
 
 
 def schedules(
@@ -245,8 +249,8 @@ def dst_edges(*, zone: str, year: int) -> tuple[tuple[str, Schedule], ...]:
     repeat ("overlap") during ``year``, as ("gap" | "overlap", Schedule)."""
     found = []
     for first_second, old, new in transitions(zone, year):
-        start = first_second.replace(tzinfo=None) + min(old, new)
-        local = start + abs(new - old) / 2
+        start, span = _changed_span(first_second, old, new)
+        local = start + span / 2
         kind = "gap" if new > old else "overlap"
         found.append((kind, make_schedule(local.date(), local.time(), zone)))
     return tuple(found)
