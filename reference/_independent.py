@@ -82,7 +82,11 @@ IMPLEMENTATIONS = {
         Implementation("stdlib", "Python's standard library: http.server, json, zoneinfo",
                        HERE / "stdlib", (sys.executable, "server.py"), lambda: None),
         Implementation("java", "Java on the JDK alone: com.sun.net.httpserver, java.time",
-                       HERE / "java", ("java", "Server.java"), _java_missing),
+                       HERE / "java",
+                       # TCP_NODELAY: else each response's body waits on the
+                       # client's delayed ACK of its headers (40 ms).
+                       ("java", "-Dsun.net.httpserver.nodelay=true", "Server.java"),
+                       _java_missing),
         Implementation("fastify", "Node, Fastify 5 with its Ajv body validation",
                        HERE / "fastify", ("node", "server.js"), _npm_missing(HERE / "fastify")),
         Implementation("fastapi", "FastAPI with pydantic v2 models, on uvicorn",
