@@ -18,11 +18,10 @@ from ._world import (
     World,
     load_world,
 )
-from .mutants import CHECK_IDS, MUTANTS, Mutant
+from .mutants import MUTANTS, Mutant
 from .variants import VARIANTS, Variant
 
 __all__ = [
-    "CHECK_IDS",
     "MUTANTS",
     "Account",
     "Agent",
