@@ -323,18 +323,21 @@ class Client:
             verify = False
         elif target.ca_bundle:
             verify = target.ca_bundle
-        self._http = httpx.Client(
-            follow_redirects=False,
-            timeout=httpx.Timeout(target.limits.timeout),
-            verify=verify,
-            transport=transport,
-            headers={"User-Agent": "sigmamind-campaign-conformance",
-                     "Accept-Encoding": ACCEPT_ENCODING},
-            trust_env=False,
-        )
+        # httpx's transport, not its Client: every request goes out exactly as
+        # recorded (a Client would send back the cookies answers set, which no
+        # recorded request or curl line shows), and the Client's per-request
+        # bookkeeping (cookies, auth, redirects, hooks) costs about a third of
+        # the transport's own time.
+        self._transport: httpx.BaseTransport = transport or httpx.HTTPTransport(
+            verify=verify, trust_env=False)
+        self._timeout = httpx.Timeout(target.limits.timeout).as_dict()
+        # The headers an httpx Client sends by default, in its order, with ours.
+        self._default_headers = {"Accept": "*/*", "Connection": "keep-alive",
+                                 "User-Agent": "sigmamind-campaign-conformance",
+                                 "Accept-Encoding": ACCEPT_ENCODING}
 
     def close(self) -> None:
-        self._http.close()
+        self._transport.close()
 
     # -- budget ---------------------------------------------------------
     def _before_send(self, exempt: bool) -> None:
@@ -522,7 +525,8 @@ class Client:
         headers: dict[str, str],
         content: bytes | None,
     ) -> None:
-        request = self._http.build_request(method, url, headers=headers, content=content)
+        request = httpx.Request(method, url, headers={**self._default_headers, **headers},
+                                content=content, extensions={"timeout": self._timeout})
         fresh_retry = True
         attempt = 0
         while True:
@@ -573,7 +577,8 @@ class Client:
             return
 
     def _receive(self, exchange: Exchange, request: httpx.Request, trail: _Trail) -> None:
-        response = self._http.send(request, stream=True)
+        response = self._transport.handle_request(request)
+        response.request = request
         try:
             # Kept as received (api_key_not_echoed looks for the key here);
             # everything that writes an exchange out redacts it.

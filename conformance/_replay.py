@@ -139,6 +139,8 @@ def sender(key: str, *, base_url: str | None = None, recorded_base: str = "",
                                       content=_body(record))
         except httpx.HTTPError as exc:
             return None, f"no answer: {type(exc).__name__}: {exc}"
+        finally:
+            client.cookies.clear()  # each request as recorded: no cookie an answer set
         return response.status_code, response.text
 
     return send, client.close

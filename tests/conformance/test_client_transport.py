@@ -204,3 +204,14 @@ def test_raw_deflate_is_recognised_even_fed_a_byte_at_a_time():
     out = b"".join(decoder.feed(bytes([b])) for b in raw_deflate(RAW))
     decoder.finish()
     assert out == RAW
+
+
+def test_a_cookie_an_answer_sets_is_never_sent_back():
+    # Each request goes out as recorded (and as its curl line shows): a session
+    # cookie kept between requests would, for one, authenticate a request sent
+    # without the key.
+    (first, second), server = exchange_with(
+        answer(200, RAW, headers=(("Set-Cookie", "session=abc; Path=/"),)), times=2)
+    assert first.status == second.status == 200
+    assert [r.headers.get("cookie") for r in server.requests] == [None, None]
+    assert "cookie" not in {name.lower() for name in second.request_headers}

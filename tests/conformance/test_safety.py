@@ -215,8 +215,7 @@ def test_the_default_limits():
     assert (limits.timeout, limits.rate_limit, limits.max_requests, limits.time_budget) == (
         10.0, None, None, None)
     client = Client(make_target("http://127.0.0.1:9"))
-    assert client._http.timeout.read == 10.0
-    assert client._http.follow_redirects is False
+    assert client._timeout["read"] == client._timeout["connect"] == 10.0
     client.close()
 
 
