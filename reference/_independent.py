@@ -4,8 +4,9 @@ Each was written from the document alone, on a stack of its own, by someone
 who had not read the suite or the reference: Node with Express
 (``express/``), Python's standard library ``http.server`` (``stdlib/``),
 Java on the JDK alone (``java/``, its own JSON parser), Node with Fastify and
-its Ajv schema validation (``fastify/``), and FastAPI with pydantic models
-(``fastapi/``), the last two told to take their framework's defaults wherever
+its Ajv schema validation (``fastify/``), FastAPI with pydantic models
+(``fastapi/``), and Django REST Framework's serializers on waitress
+(``drf/``), the last three told to take their framework's defaults wherever
 the document is silent. Each serves the same
 accounts, agents, numbers and campaigns as the reference (``fixtures.toml``,
 handed to it as JSON), so the same target fixtures describe it, and each
@@ -60,6 +61,17 @@ def _fastapi_missing() -> str | None:
     return None
 
 
+def _drf_missing() -> str | None:
+    try:
+        import django  # noqa: F401
+        import rest_framework  # noqa: F401
+        import waitress  # noqa: F401
+    except ImportError:
+        return ("Django, its REST framework or waitress is not installed "
+                "(the test extra: pip install -e '.[test]')")
+    return None
+
+
 def _java_missing() -> str | None:
     if shutil.which("java") is None or shutil.which("javac") is None:
         return "a JDK 17 or later is not installed (Server.java is compiled at launch)"
@@ -91,6 +103,8 @@ IMPLEMENTATIONS = {
                        HERE / "fastify", ("node", "server.js"), _npm_missing(HERE / "fastify")),
         Implementation("fastapi", "FastAPI with pydantic v2 models, on uvicorn",
                        HERE / "fastapi", (sys.executable, "server.py"), _fastapi_missing),
+        Implementation("drf", "Django REST Framework: an APIView and serializers, on waitress",
+                       HERE / "drf", (sys.executable, "server.py"), _drf_missing),
     )
 }
 

@@ -6,10 +6,12 @@ Python's http.server (HTTP/1.1 written a header block and a body at a time;
 it and Java run with TCP_NODELAY, as a delayed ACK would otherwise hold
 every answer 40 ms), Java on the JDK alone (415 for a
 body not sent as JSON, a local time a DST change skips refused), Fastify
-(414 for a path parameter over 100 characters, PST taken as a zone) and
-FastAPI (its validation errors turned into 400, its own 307 and 405). Each
-was written from the document alone, with its own reading where the
-document is silent (404 for another account's campaign in all five). Every MUST check
+(414 for a path parameter over 100 characters, PST taken as a zone),
+FastAPI (its validation errors turned into 400, its own 307 and 405) and
+Django REST Framework on waitress (415 for a body without a JSON media
+type, the campaign looked up before the body is read). Each was written
+from the document alone, with its own reading where the document is silent
+(404 for another account's campaign in all six). Every MUST check
 must pass; each departs only from the SHOULD rules it names below, and those
 departures are its readings: 415 and 413 rather than the documented 400
 (erratum http-refusals-of-bodies), unknown properties refused.
@@ -34,8 +36,9 @@ DEPARTURES = {
     "java": {"refusals_use_documented_statuses", "unknown_properties_ignored"},
     "fastify": {"refusals_use_documented_statuses"},
     "fastapi": set(),
+    "drf": {"refusals_use_documented_statuses"},
 }
-SEEDS = {"express": 1, "stdlib": 2, "java": 3, "fastify": 4, "fastapi": 5}
+SEEDS = {"express": 1, "stdlib": 2, "java": 3, "fastify": 4, "fastapi": 5, "drf": 6}
 
 
 def target_of(server: IndependentServer) -> Target:
