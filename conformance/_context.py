@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Callable, Collection
 from concurrent.futures import Future
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import hypothesis
 
@@ -202,7 +202,7 @@ class Context:
         return self.expect_object(exchange)
 
     def fail(self, actual: str, *, expected: str, exchange: Exchange | None = None,
-             title: str | None = None) -> None:
+             title: str | None = None) -> NoReturn:
         raise CheckFailure(actual, expected=expected, exchange=exchange, title=title)
 
     def require(self, *names: str) -> None:
@@ -210,7 +210,7 @@ class Context:
         if missing:
             raise MissingFixture(missing)
 
-    def not_exercised(self, reason: str) -> None:
+    def not_exercised(self, reason: str) -> NoReturn:
         raise NotExercised(reason)
 
     def observe_clock(self, exchange: Exchange) -> None:

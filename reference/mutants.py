@@ -1242,6 +1242,19 @@ class UnreadableBodyAsEmpty(Rules):
         return super().parse_json(raw)
 
 
+@mutant(
+    "field_names_case_insensitive",
+    "body members are bound to the fields whatever their case, as Go's encoding/json and "
+    "ASP.NET Core's web defaults bind them: CampaignName sets campaignName",
+    ("field_names_match_case_exactly",),
+)
+class FieldNamesCaseInsensitive(Rules):
+    def parse_json(self, raw: bytes) -> dict[str, Any]:
+        body = super().parse_json(raw)
+        folded = {name.casefold(): name for name in self.contract.field_names}
+        return {folded.get(key.casefold(), key): value for key, value in body.items()}
+
+
 # ===================================================================== hostile-but-legal
 # strings, equivalent HTTP forms, credentials in other channels (errata audit).
 

@@ -13,7 +13,7 @@ from strategies import InvalidBody, RawBody, invalid_bodies
 from .._catalogue import CheckFailure
 from .._client import Exchange
 from .._context import Context
-from .._model import AccountWorld, BehaviourModel, ModelRequest
+from .._model import AccountWorld, BehaviourModel, ModelRequest, State
 from .._operation import UPDATE_CAMPAIGN
 
 # A case: what a failure says was sent, and the body (a JSON value or RawBody).
@@ -342,3 +342,34 @@ def other_than(current: Any, candidates: Iterable[Any]) -> Any:
     """The first candidate different from `current` (or the first one at all)."""
     values = list(candidates)
     return next((v for v in values if v != current), values[0])
+
+
+def distinct_updates(ctx: Context, model: BehaviourModel, state: State,
+                     round_: int) -> list[dict[str, Any]]:
+    """One valid update per field, each a value the campaign does not have yet."""
+    fixtures = ctx.fixtures
+    contract = ctx.operation.contract
+    flag, parts = contract.schedule_flag, contract.schedule_fields
+
+    def other(values: tuple[Any, ...], now: Any) -> Any:
+        choices = [v for v in values if v != now]
+        return choices[round_ % len(choices)] if choices else None
+
+    low, _ = contract.field("concurrentCalls").integer_bounds
+    calls = state.get("concurrentCalls")
+    year = ctx.now().year + 2 + round_ % 3
+    candidates: list[dict[str, Any] | None] = [
+        {"campaignName": f"Parallel {format(ctx.seed_for('parallel') % 0x10000, '04x')}-"
+                         f"{unique_suffix(ctx)}"},
+        {"concurrentCalls": low + 1 + (round_ % 5) + (1 if calls == low + 1 + round_ % 5 else 0)},
+        ({"agentId": agent} if (agent := other(fixtures.agent_ids, state.get("agentId")))
+         else None),
+        ({"sipPhoneNumber": number}
+         if (number := other(fixtures.phone_numbers, state.get("sipPhoneNumber"))) else None),
+        ({flag: False} if state.scheduled else
+         {flag: True, **dict(zip(parts, (f"{year}-05-1{round_ % 10}", "10:30:00", "Asia/Tokyo"),
+                                 strict=True))}),
+    ]
+    updates = [c for c in candidates if c is not None]
+    shift = round_ % len(updates)
+    return updates[shift:] + updates[:shift]

@@ -12,16 +12,19 @@ from strategies import UNKNOWN_PROPERTY, RawBody, json_encodings
 from .._catalogue import MUST, SHOULD, Cite, check
 from .._client import Exchange
 from .._context import Context
+from .._model import ModelRequest
 from ._cites import OPERATION
 from ._probing import (
     Case,
     Sent,
     call_for,
+    distinct_updates,
     expect_kept,
     expect_unchanged,
     fresh_name,
     future_schedule,
     invalid_cases,
+    model_for,
     refuse_all,
     refuse_generated,
     send_all,
@@ -177,7 +180,7 @@ _NAMES = st.from_regex(r"[a-zA-Z_][a-zA-Z0-9_]{0,24}", fullmatch=True)
 
 def _unknown_names(ctx: Context) -> st.SearchStrategy[str]:
     """Property names the request does not document. Names equal to a documented
-    field but for case are left out: some JSON binders match them case-insensitively."""
+    field but for case are left out: field_names_match_case_exactly sends those."""
     documented = {name.casefold() for name in ctx.contract.field_names}
     return _NAMES.filter(lambda name: name.casefold() not in documented)
 _UNKNOWN_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=12),
@@ -228,6 +231,58 @@ def unknown_properties_ignored(ctx: Context) -> None:
     send_drawn(ctx, extras,
                lambda extra: probe(extra, f"undocumented properties {sorted(extra)}"),
                max_examples=max(3, ctx.profile.max_examples // 2))
+
+
+# How a name may be spelled in other case alone: as a struct field's name is
+# bound (Go's encoding/json, ASP.NET Core's web defaults match names
+# case-insensitively), and in deep also all capitals and all small letters.
+_RESPELLINGS = {
+    "quick": (lambda name: name[:1].upper() + name[1:],),
+    "deep": (lambda name: name[:1].upper() + name[1:], str.upper, str.lower),
+}
+
+
+@check(
+    id="field_names_match_case_exactly",
+    level=MUST,
+    area="body",
+    cites=[
+        Cite(f"{_SCHEMA}/properties", "campaignName"),
+        PARTIAL,
+    ],
+)
+def field_names_match_case_exactly(ctx: Context) -> None:
+    """A member named like a field in another case changes nothing.
+
+    JSON Schema matches property names exactly: {"CampaignName": ...} is an
+    undocumented property, and campaignName is omitted, so it stays. Sends
+    a valid change of each field (name, calls, agent, number, a schedule)
+    under its name in other case (CampaignName; deep also CAMPAIGNNAME and
+    campaignname): each is ignored (200, the campaign as it was) or refused
+    with 400, as the model says, and the campaign read afterwards is
+    unchanged.
+    """
+    model = model_for(ctx)
+    before = ctx.state()
+    state = model.observe(before)
+    if state is None:
+        ctx.not_exercised("the campaign read with an empty update is not one the model reads")
+    respellings = _RESPELLINGS.get(ctx.profile.name, _RESPELLINGS["quick"])
+    bodies = [{respell(name): value for name, value in update.items()}
+              for update in distinct_updates(ctx, model, state, 0)
+              for respell in respellings]
+    bodies = [body for body in bodies if not set(body) & set(ctx.contract.field_names)]
+
+    # One at a time: a target that takes one for its field has changed the
+    # campaign, and the next answer is judged against the campaign as it was.
+    for body in bodies:
+        exchange = ctx.patch(**call_for(body))
+        verdict = model.judge(state, ModelRequest(body), exchange.status, exchange.json_or_none())
+        if not verdict.ok:
+            ctx.fail(verdict.reason, expected=verdict.expected, exchange=exchange,
+                     title=f"{', '.join(body)}, named in other case than the fields, "
+                           "was taken for them")
+    expect_unchanged(ctx, before, what="fields named in other case")
 
 
 # ---------------------------------------------------------------- values

@@ -21,7 +21,7 @@ from .._catalogue import MUST, CheckFailure, check
 from .._client import Exchange
 from .._context import Context
 from .._model import BehaviourModel, ModelRequest, State
-from ._probing import model_for, unique_suffix
+from ._probing import distinct_updates, model_for
 from .sequences import PARTIAL, RETURNS_UPDATED, History, Step
 
 ROUNDS = {"quick": 3, "deep": 25}
@@ -55,37 +55,6 @@ def current(ctx: Context, model: BehaviourModel) -> State:
                            expected="200 with the campaign", exchange=exchange,
                            title="cannot read the campaign with an empty update")
     return state
-
-
-def distinct_updates(ctx: Context, model: BehaviourModel, state: State,
-                     round_: int) -> list[dict[str, Any]]:
-    """One valid update per field, each a value the campaign does not have yet."""
-    fixtures = ctx.fixtures
-    contract = ctx.operation.contract
-    flag, parts = contract.schedule_flag, contract.schedule_fields
-
-    def other(values: tuple[Any, ...], now: Any) -> Any:
-        choices = [v for v in values if v != now]
-        return choices[round_ % len(choices)] if choices else None
-
-    low, _ = contract.field("concurrentCalls").integer_bounds
-    calls = state.get("concurrentCalls")
-    year = ctx.now().year + 2 + round_ % 3
-    candidates: list[dict[str, Any] | None] = [
-        {"campaignName": f"Parallel {format(ctx.seed_for('parallel') % 0x10000, '04x')}-"
-                         f"{unique_suffix(ctx)}"},
-        {"concurrentCalls": low + 1 + (round_ % 5) + (1 if calls == low + 1 + round_ % 5 else 0)},
-        ({"agentId": agent} if (agent := other(fixtures.agent_ids, state.get("agentId")))
-         else None),
-        ({"sipPhoneNumber": number}
-         if (number := other(fixtures.phone_numbers, state.get("sipPhoneNumber"))) else None),
-        ({flag: False} if state.scheduled else
-         {flag: True, **dict(zip(parts, (f"{year}-05-1{round_ % 10}", "10:30:00", "Asia/Tokyo"),
-                                 strict=True))}),
-    ]
-    updates = [c for c in candidates if c is not None]
-    shift = round_ % len(updates)
-    return updates[shift:] + updates[:shift]
 
 
 def applied(model: BehaviourModel, state: State, updates: list[dict[str, Any]]) -> State:

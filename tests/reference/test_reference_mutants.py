@@ -183,6 +183,7 @@ PROBES: dict[str, tuple[Step, ...]] = {
     "wrong_types_ignored": body({"concurrentCalls": "5"}),
     "scheduled_flag_as_string": body({}),
     "unreadable_body_as_empty": body(None, raw=b"{not json"),
+    "field_names_case_insensitive": body({"CampaignName": "Renamed By Case"}),
     "key_accepted_in_query": body({}, key=None, query="api_key={key}"),
     "key_accepted_as_bearer": body({}, key=None, headers={"Authorization": "Bearer {key}"}),
     "key_accepted_in_cookie": body({}, key=None, headers={"Cookie": "X-API-Key={key}"}),
