@@ -33,6 +33,7 @@ a check needs: the state before, the request and the answer in, a
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -52,6 +53,7 @@ __all__ = [
     "ModelRequest",
     "State",
     "Verdict",
+    "lenient_reading",
 ]
 
 # The response property that tells the campaign's lifecycle, and the value the
@@ -557,6 +559,70 @@ class BehaviourModel:
         shown = self.observe(body)
         assert shown is not None
         return Verdict(True, expected, state=replace(after, instants=shown.instants))
+
+
+# JSON escapes RFC 8259 defines; Ruby's parser takes any other escaped character as itself.
+_JSON_ESCAPES = frozenset('"\\/bfnrtu')
+
+
+def _ruby_json_text(text: str) -> str | None:
+    """`text` as Ruby's json library reads it by default: /* */ and // comments
+    outside strings skipped, and a backslash before a character that is no JSON
+    escape dropped ("\\x41" is "x41"). None when a comment is left open."""
+    out: list[str] = []
+    index, in_string = 0, False
+    while index < len(text):
+        char = text[index]
+        if in_string and char == "\\" and index + 1 < len(text):
+            escaped = text[index + 1]
+            out.append(text[index:index + 2] if escaped in _JSON_ESCAPES else escaped)
+            index += 2
+            continue
+        if char == '"':
+            in_string = not in_string
+        elif not in_string and text.startswith("/*", index):
+            end = text.find("*/", index + 2)
+            if end < 0:
+                return None
+            out.append(" ")
+            index = end + 2
+            continue
+        elif not in_string and text.startswith("//", index):
+            end = text.find("\n", index)
+            index = len(text) if end < 0 else end
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def lenient_reading(raw: bytes) -> Any:
+    """What a mainstream JSON parser makes by default of a body RFC 8259 refuses
+    (erratum lenient-json-readings), or ABSENT when none reads it.
+
+    Jackson, which Spring reads request bodies with, reads the first value and
+    leaves what follows it unread (FAIL_ON_TRAILING_TOKENS is off by default);
+    Ruby's json library skips /* */ and // comments and takes an unknown
+    escape's character as itself. Python's NaN and Infinity are no reading here: no
+    field takes a float, so either reading of them is refused.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return ABSENT
+    decoder = json.JSONDecoder(parse_constant=_no_constants)
+    for candidate in (text, _ruby_json_text(text)):
+        if candidate is None:
+            continue
+        try:
+            return decoder.raw_decode(candidate.strip())[0]
+        except ValueError:
+            continue
+    return ABSENT
 
 
 def value_problem(rule: FieldRule, value: Any) -> str | None:

@@ -350,8 +350,8 @@ class NullMeansUnset(Rules):
 
 @mutant(
     "trailing_garbage_accepted",
-    "text after the JSON object is ignored ('{} xyz' is accepted)",
-    ("malformed_json_rejected",),
+    "text after the JSON object is ignored ('{} xyz' is accepted), as Jackson does by default",
+    ("lenient_json_refused",),
 )
 class TrailingGarbageAccepted(Rules):
     def decode_json(self, text: str) -> Any:

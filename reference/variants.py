@@ -13,6 +13,7 @@ uvicorn options (``server``), from reference/_transport.py.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -211,6 +212,35 @@ class CharsetAndExtraFields(Rules):
 class UnknownPropertiesRejected(Rules):
     def unknown_property(self, key: str, value: Any, errors: dict[str, str]) -> None:
         errors[key] = "unknown property"
+
+
+@variant("lenient_json_readings",
+         "JSON read as Spring's Jackson and Ruby's json read it: the first value, what follows "
+         "it unread; comments skipped; an unknown escape taken as its character (SHOULD only)",
+         strict_ok=False)
+class LenientJsonReadings(Rules):
+    def decode_json(self, text: str) -> Any:
+        try:
+            return super().decode_json(text)
+        except ValueError:
+            pass
+        for candidate in (text, _without_comments_and_odd_escapes(text)):
+            try:
+                return json.JSONDecoder(parse_constant=_no_constant).raw_decode(
+                    candidate.strip())[0]
+            except ValueError:
+                continue
+        raise ValueError("not JSON, even read leniently")
+
+
+def _without_comments_and_odd_escapes(text: str) -> str:
+    # Good enough for bodies without slashes or asterisks inside their strings.
+    text = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.DOTALL)
+    return re.sub(r'\\([^"\\/bfnrtu])', r"\1", text)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
 
 
 @variant("error_path_of_examples",

@@ -15,6 +15,8 @@ another reading of the document.
 """
 
 from ._bodies import (
+    LENIENT_JSON,
+    MALFORMED_JSON,
     RULES,
     UNKNOWN_PROPERTY,
     InvalidBody,
@@ -41,6 +43,8 @@ from ._zones import time_zones
 __all__ = [
     "CONTROL_CHARACTERS",
     "HOSTILE_TEXTS",
+    "LENIENT_JSON",
+    "MALFORMED_JSON",
     "RULES",
     "UNKNOWN_PROPERTY",
     "InvalidBody",

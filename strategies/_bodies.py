@@ -561,31 +561,44 @@ def _null_variables(draw: st.DrawFn) -> _Broken:
     return _field("dynamicVariables", variables, f"dynamicVariables[{key!r}] is null")
 
 
+# Bodies RFC 8259 refuses and no mainstream parser reads by default: a server
+# must refuse them.
 MALFORMED_JSON = (
     b'{"concurrentCalls": 5',
     b'{"concurrentCalls": 5,}',
     b"{'concurrentCalls': 5}",
     b"{concurrentCalls: 5}",
     b'{"concurrentCalls" 5}',
-    b'{"concurrentCalls": 5}}',
-    b'{"concurrentCalls": 5}{"concurrentCalls": 6}',
+    b'{"concurrentCalls": 5 xyz}',
+    b'{"concurrentCalls": 5]',
     b'{"concurrentCalls": NaN}',
     b'{"concurrentCalls": Infinity}',
     b'{"concurrentCalls": 05}',
     b'{"concurrentCalls": +5}',
     b'{"concurrentCalls": 0x5}',
-    b'{"concurrentCalls": 5} // comment',
-    b'/* comment */ {"concurrentCalls": 5}',
     b'{"isScheduled": True}',
     b'{"isScheduled": tru}',
     b'{"dynamicVariables": {"k": undefined}}',
     b'{"dynamicVariables": {"k": "line\nbreak"}}',
-    b'{"dynamicVariables": {"k": "\\x41"}}',
     b"{",
     b"}",
     b"[",
     b'"unterminated',
     b"   ",
+)
+
+# Bodies RFC 8259 refuses but a mainstream parser reads by default (erratum
+# lenient-json-readings): text after the first value, which Jackson leaves
+# unread; comments and unknown escapes, which Ruby's json library skips and
+# takes literally. Refusing them is judged at SHOULD level (lenient_json_refused).
+LENIENT_JSON = (
+    b'{"concurrentCalls": 5} xyz',
+    b'{"concurrentCalls": 5}}',
+    b'{"concurrentCalls": 5}{"concurrentCalls": 6}',
+    b'{"concurrentCalls": 5} // comment',
+    b'/* comment */ {"concurrentCalls": 5}',
+    b'{"concurrentCalls": 5 // comment\n}',
+    b'{"dynamicVariables": {"k": "\\x41"}}',
 )
 
 NON_OBJECT_BODIES: tuple[Any, ...] = (

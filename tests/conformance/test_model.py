@@ -14,9 +14,11 @@ from conformance._model import (
     BehaviourModel,
     ModelRequest,
     State,
+    lenient_reading,
     local_readings,
 )
 from conformance._operation import UPDATE_CAMPAIGN
+from strategies import LENIENT_JSON, MALFORMED_JSON
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 CAMPAIGN = "camp_1"
@@ -249,3 +251,28 @@ def test_the_world_comes_from_the_target_fixtures() -> None:
     world = AccountWorld.from_fixtures(fixtures)
     assert world.taken_names == {"T"} and world.foreign_agents == {"f"}
     assert world.foreign_numbers == frozenset()
+
+
+# -- lenient JSON readings (erratum lenient-json-readings) -----------------
+
+
+@pytest.mark.parametrize("raw, reading", [
+    (b'{"concurrentCalls": 5} xyz', {"concurrentCalls": 5}),  # Jackson: what follows unread
+    (b'{"a": 1}{"a": 2}', {"a": 1}),
+    (b'/* c */ {"a": 1 // c\n}', {"a": 1}),  # Ruby: comments skipped
+    (b'{"a": "\\x41\\n"}', {"a": "x41\n"}),  # Ruby: an unknown escape is its character
+    (b'{"a": "/* kept */ // kept"}', {"a": "/* kept */ // kept"}),  # inside a string: text
+])
+def test_lenient_reading_is_what_those_parsers_read(raw, reading):
+    assert lenient_reading(raw) == reading
+
+
+@pytest.mark.parametrize("raw", [b'{"a": NaN}', b'{"a": 1,}', b"{'a': 1}", b'{"a": 05}',
+                                 b"/* open {}", b"\xff{}", b"", b'{"a": 1 xyz}'])
+def test_no_mainstream_parser_reads_these(raw):
+    assert lenient_reading(raw) is ABSENT
+
+
+def test_the_generated_malformed_bodies_are_read_by_no_parser_and_the_lenient_ones_are():
+    assert [raw for raw in MALFORMED_JSON if lenient_reading(raw) is not ABSENT] == []
+    assert [raw for raw in LENIENT_JSON if lenient_reading(raw) is ABSENT] == []

@@ -73,6 +73,7 @@ SHOULD_DEPARTURES = {
     "validation_before_auth": "auth_checked_before_validation",
     "unsupported_media_type_415": "refusals_use_documented_statuses",
     "long_ids_414": "refusals_use_documented_statuses",
+    "lenient_json_readings": "lenient_json_refused",
 }
 
 

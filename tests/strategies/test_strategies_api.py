@@ -7,6 +7,8 @@ import strategies
 EXPECTED = {
     "CONTROL_CHARACTERS",
     "HOSTILE_TEXTS",
+    "LENIENT_JSON",
+    "MALFORMED_JSON",
     "RULES",
     "UNKNOWN_PROPERTY",
     "InvalidBody",
