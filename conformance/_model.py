@@ -604,11 +604,12 @@ def lenient_reading(raw: bytes) -> Any:
     """What a mainstream JSON parser makes by default of a body RFC 8259 refuses
     (erratum lenient-json-readings), or ABSENT when none reads it.
 
-    Jackson, which Spring reads request bodies with, reads the first value and
-    leaves what follows it unread (FAIL_ON_TRAILING_TOKENS is off by default);
-    Ruby's json library skips /* */ and // comments and takes an unknown
-    escape's character as itself. Python's NaN and Infinity are no reading here: no
-    field takes a float, so either reading of them is refused.
+    Jackson 2, which Spring Boot 3 reads request bodies with, reads the first
+    value and leaves what follows it unread (FAIL_ON_TRAILING_TOKENS is off
+    by default until Jackson 3); Ruby's json library skips /* */ and //
+    comments and takes an unknown escape's character as itself. Python's NaN
+    and Infinity are no reading here: no field takes a float, so either
+    reading of them is refused.
     """
     try:
         text = raw.decode("utf-8")
