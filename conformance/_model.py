@@ -377,23 +377,30 @@ class BehaviourModel:
 
     # -- what may happen --------------------------------------------------
     def expect(self, state: State, request: ModelRequest) -> Expectation:
-        """Every status a correct server may answer `request` with, and the state after."""
-        refusals: dict[int, State] = {}
-        reasons: list[str] = []
+        """Every status a correct server may answer `request` with, and the state after.
+
+        Every request is authenticated first (erratum refusal-precedence): a
+        request without a valid key gets 401 whatever its campaign and its
+        body's values, and only a body that is no JSON object at all may get
+        its 400 first, as a JSON parser mounted for the whole app gives it
+        (auth_checked_before_parsing asks for 401 there too, at SHOULD level).
+        With a valid key, an unknown or foreign campaign and a body the server
+        may refuse are two refusals in no said order.
+        """
         if request.credentials != "valid":
-            refusals[401] = state
-            reasons.append(f"{request.credentials} API key")
-        if request.campaign == "unknown":
-            refusals[404] = state
-            reasons.append("unknown campaign")
-        elif request.campaign == "foreign":
-            refusals.update({403: state, 404: state})
-            reasons.append("another account's campaign: 403 or 404")
-        if not refusals:
+            refusals: dict[int, State] = {401: state}
+            reasons = [f"{request.credentials} API key"]
+            if not isinstance(request.body, dict):
+                refusals[400] = state
+                reasons.append("or the 400 of a body that is no JSON object, parsed first")
+            return Expectation(refusals, tuple(reasons))
+        if request.campaign == "own":
             return self._expect_body(state, request.body)
-        # A body the server may refuse is one more refusal, and which of them
-        # comes first is not said (erratum refusal-precedence;
-        # auth_checked_before_validation asks for 401 first at SHOULD level).
+        if request.campaign == "unknown":
+            refusals, reasons = {404: state}, ["unknown campaign"]
+        else:
+            refusals = {403: state, 404: state}
+            reasons = ["another account's campaign: 403 or 404"]
         body = self._expect_body(state, request.body)
         if 400 in body.outcomes:
             refusals[400] = state

@@ -109,6 +109,19 @@ class AuthAfterValidation(Rules):
 
 
 @mutant(
+    "auth_after_parsing",
+    "the body is parsed before the API key, as by a JSON parser mounted for the whole app: "
+    "malformed JSON without a key gets 400",
+    ("auth_checked_before_parsing",),
+)
+class AuthAfterParsing(Rules):
+    async def handle(self, request: Request) -> Response:
+        self.check_content_type(request.headers.get("content-type"))
+        self.parse_json(await self.read_body(request))
+        return await super().handle(request)
+
+
+@mutant(
     "not_found_before_auth",
     "an unknown campaignId answers 404 even without an API key",
     ("auth_checked_before_validation",),

@@ -36,7 +36,7 @@ from ._transport import (
     wrapped_by,
 )
 from ._world import Account, Campaign
-from .mutants import AuthAfterValidation
+from .mutants import AuthAfterParsing
 
 __all__ = ["VARIANTS", "Variant", "variant"]
 
@@ -478,9 +478,9 @@ class CompatibilityZonesRefused(Rules):
         return zone
 
 
-@variant("validation_before_auth",
-         "the body is parsed and validated before the API key is looked at, as with a JSON "
-         "parser mounted for the whole app: a bad body without a key gets its 400 "
+@variant("parsing_before_auth",
+         "the body is parsed before the API key is looked at, as by a JSON parser mounted "
+         "for the whole app: malformed JSON without a key gets its 400 "
          "(erratum refusal-precedence); a SHOULD departure", strict_ok=False)
-class ValidationBeforeAuth(AuthAfterValidation):
+class ParsingBeforeAuth(AuthAfterParsing):
     pass

@@ -113,12 +113,17 @@ def test_statuses_follow_the_contract_and_its_errata(model: BehaviourModel, body
     assert statuses(model, body) == allowed
 
 
-# Which of two true refusals comes first is not said (erratum refusal-precedence).
+# Every request is authenticated first; only a body that is no JSON object may be
+# refused first, and an unknown campaign and a bad body are unordered (erratum
+# refusal-precedence).
 @pytest.mark.parametrize(("request_", "allowed"), [
     (ModelRequest({"concurrentCalls": 5}, credentials="missing"), {401}),
-    (ModelRequest({"concurrentCalls": 0}, credentials="missing"), {401, 400}),
+    (ModelRequest({"concurrentCalls": 0}, credentials="missing"), {401}),
+    (ModelRequest({"campaignName": ""}, credentials="wrong", campaign="foreign"), {401}),
+    (ModelRequest([1], credentials="missing"), {401, 400}),
+    (ModelRequest(ABSENT, credentials="wrong", campaign="unknown"), {401, 400}),
     (ModelRequest({}, credentials="wrong"), {401}),
-    (ModelRequest({}, credentials="wrong", campaign="unknown"), {401, 404}),
+    (ModelRequest({}, credentials="wrong", campaign="unknown"), {401}),
     (ModelRequest({}, campaign="foreign"), {403, 404}),
     (ModelRequest({"concurrentCalls": 0}, campaign="foreign"), {403, 404, 400}),
     (ModelRequest({}, campaign="unknown"), {404}),
@@ -128,7 +133,7 @@ def test_statuses_follow_the_contract_and_its_errata(model: BehaviourModel, body
     (ModelRequest(ABSENT), {400}),
     (ModelRequest([1]), {400}),
 ])
-def test_credentials_campaign_and_body_refusals_are_unordered(model: BehaviourModel,
+def test_credentials_first_then_campaign_and_body_refusals_unordered(model: BehaviourModel,
                                                   request_: ModelRequest,
                                                   allowed: set[int]) -> None:
     outcome = model.expect(START, request_)

@@ -70,7 +70,7 @@ SHOULD_DEPARTURES = {
     "error_path_of_examples": "error_path_is_request_path",
     "validation_errors_absent": "validation_errors_name_fields",
     "proxy_body_limit": "refusals_use_documented_statuses",
-    "validation_before_auth": "auth_checked_before_validation",
+    "parsing_before_auth": "auth_checked_before_parsing",
     "unsupported_media_type_415": "refusals_use_documented_statuses",
     "long_ids_414": "refusals_use_documented_statuses",
     "lenient_json_readings": "lenient_json_refused",

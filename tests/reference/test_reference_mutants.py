@@ -84,6 +84,7 @@ PROBES: dict[str, tuple[Step, ...]] = {
     "auth_missing_key_accepted": NO_KEY,
     "auth_any_key_accepted": body({}, key="not-a-key"),
     "auth_after_validation": P(Step(raw=b"{", key=None)),
+    "auth_after_parsing": P(Step(raw=b"{", key=None)),
     "not_found_before_auth": body({}, key=None, campaign="camp_Nope"),
     "header_name_case_sensitive": body({}),
     "foreign_campaign_updatable": body({}, campaign=FOREIGN),
