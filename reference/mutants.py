@@ -122,6 +122,21 @@ class AuthAfterParsing(Rules):
 
 
 @mutant(
+    "campaign_id_case_insensitive",
+    "the campaign is looked up ignoring case, as under a case-insensitive database "
+    "collation: CAMP_XIQ... updates camp_XiQ...",
+    ("unknown_campaign_is_404",),
+)
+class CampaignIdCaseInsensitive(Rules):
+    def lookup_campaign(self, account: Account, campaign_id: str) -> Campaign:
+        for owner in self.world.accounts.values():
+            for known in owner.campaigns:
+                if known.casefold() == campaign_id.casefold():
+                    return super().lookup_campaign(account, known)
+        return super().lookup_campaign(account, campaign_id)
+
+
+@mutant(
     "not_found_before_auth",
     "an unknown campaignId answers 404 even without an API key",
     ("auth_checked_before_validation",),

@@ -37,6 +37,10 @@ def _unknown_ids(ctx: Context) -> list[tuple[str, str]]:
         ("a well-formed id of no campaign", f"camp_{token}"),
         ("the real id with one character more", real + "x"),
         ("the real id with one character less", real[:-1]),
+        # Ids are strings, matched exactly (a lookup under a case-insensitive
+        # database collation finds the campaign under these).
+        ("the real id in other case", real.swapcase()),
+        ("the real id in capitals", real.upper()),
         ("a word", "does-not-exist"),
         ("digits", "0"),
         ("URL-special characters, percent-encoded", f"camp_{token[:6]}?a=b#c d&e+f"),
@@ -61,7 +65,8 @@ def unknown_campaign_is_404(ctx: Context) -> None:
     """An id that names no campaign is answered 404 with an Error body.
 
     Sends a valid update to ids of several shapes: a well-formed camp_ id of
-    no campaign, near misses of the real id, URL-special and non-ASCII
+    no campaign, near misses of the real id (one character more or less,
+    other case), URL-special and non-ASCII
     characters (percent-encoded by the client), a very long id, and
     generated ones. The campaign under test must not change.
     """

@@ -86,6 +86,7 @@ PROBES: dict[str, tuple[Step, ...]] = {
     "auth_after_validation": P(Step(raw=b"{", key=None)),
     "auth_after_parsing": P(Step(raw=b"{", key=None)),
     "not_found_before_auth": body({}, key=None, campaign="camp_Nope"),
+    "campaign_id_case_insensitive": body({}, campaign=TARGET.upper()),
     "header_name_case_sensitive": body({}),
     "foreign_campaign_updatable": body({}, campaign=FOREIGN),
     "unknown_campaign_is_400": body({}, campaign="camp_Nope"),
