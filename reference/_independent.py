@@ -137,9 +137,11 @@ def world_json(world: World) -> dict[str, Any]:
 
 class IndependentServer:
     """One independent implementation over a fresh world, on a free loopback
-    port; stop() ends it."""
+    port; stop() ends it. `args` follow its command line (the DRF one takes
+    --fault NAME: reference/drf/FAULTS.md)."""
 
-    def __init__(self, name: str, world: World | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(self, name: str, world: World | None = None, host: str = "127.0.0.1",
+                 args: tuple[str, ...] = ()) -> None:
         self.implementation = IMPLEMENTATIONS[name]
         missing = self.implementation.missing()
         if missing:
@@ -150,7 +152,7 @@ class IndependentServer:
         fixtures.write_text(json.dumps(world_json(self.world)), encoding="utf-8")
         self.process = subprocess.Popen(
             [*self.implementation.command, "--fixtures", str(fixtures), "--host", host,
-             "--port", "0"],
+             "--port", "0", *args],
             cwd=self.implementation.directory, stdout=subprocess.PIPE,
             stdin=subprocess.DEVNULL, text=True,
         )

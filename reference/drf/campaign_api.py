@@ -88,11 +88,14 @@ Choices made where the OpenAPI document is silent, ambiguous or self-contradicto
 
 import re
 import sys
+import threading
+import time
 import traceback
 import zoneinfo
 from datetime import datetime, timezone
 from http import HTTPStatus
 
+from django.core import validators as django_validators
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.urls import path
@@ -102,33 +105,58 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from campaign_core import IANA_ZONES, ApiKeyAuthentication, ApiKeyRequired, BodyJSONParser
+import campaign_core
+from campaign_core import IANA_ZONES, ApiKeyAuthentication, ApiKeyRequired, BodyJSONParser, fault
 
 # --------------------------------------------------------------------------- fields
 
 
-class StrictCharField(serializers.CharField):
+class NullableInFault:
+    """FAULT allow_null: the model columns are null=True, so ModelSerializer made these allow_null."""
+    nullable_in_fault = False
+
+    def validate_empty_values(self, data):
+        if data is None and self.nullable_in_fault and fault("allow_null"):
+            return (True, None)
+        return super().validate_empty_values(data)
+
+
+class StrictCharField(NullableInFault, serializers.CharField):
     """JSON strings only (DRF would coerce numbers); value kept exactly as sent."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("trim_whitespace", False)
+        self.nullable_in_fault = kwargs.pop("nullable_in_fault", False)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if fault("trim_whitespace"):
+            # FAULT: DRF's default trim_whitespace=True left on
+            data = data.strip()
         return super().to_internal_value(data)
 
 
 class StrictBooleanField(serializers.BooleanField):
     def to_internal_value(self, data):
+        if fault("bool_coercion"):
+            # FAULT: plain DRF BooleanField ("true", "yes", 1, "on" ... accepted)
+            return super().to_internal_value(data)
         if data is True or data is False:
             return data
         self.fail("invalid", input=data)
 
 
-class StrictIntegerField(serializers.IntegerField):
+class StrictIntegerField(NullableInFault, serializers.IntegerField):
+    def __init__(self, **kwargs):
+        self.nullable_in_fault = kwargs.pop("nullable_in_fault", False)
+        super().__init__(**kwargs)
+
     def to_internal_value(self, data):
+        if fault("int_coercion"):
+            # FAULT: plain DRF IntegerField ("5", 5.0, "5.0" accepted)
+            return super().to_internal_value(data)
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return data
@@ -138,6 +166,9 @@ class StrictDateField(serializers.DateField):
     _re = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
     def to_internal_value(self, value):
+        if fault("schedule_formats_lenient"):
+            # FAULT: plain DRF DateField (ISO-8601 via Django: "2099-3-5", "20990305" accepted)
+            return super().to_internal_value(value)
         if not isinstance(value, str) or not self._re.fullmatch(value):
             self.fail("invalid", format="YYYY-MM-DD")
         return super().to_internal_value(value)
@@ -147,6 +178,9 @@ class StrictTimeField(serializers.TimeField):
     _re = re.compile(r"[0-9]{2}:[0-9]{2}:[0-9]{2}")
 
     def to_internal_value(self, value):
+        if fault("schedule_formats_lenient"):
+            # FAULT: plain DRF TimeField ("12:00", "9:30", "12:00:00.5" accepted)
+            return super().to_internal_value(value)
         if not isinstance(value, str) or not self._re.fullmatch(value):
             self.fail("invalid", format="HH:mm:ss")
         try:
@@ -171,6 +205,11 @@ class FullMatch:
         self.message = message
 
     def __call__(self, value):
+        if fault("phone_pattern_unanchored"):
+            # FAULT: re.match on a pattern without its $ anchor
+            if not self.regex.match(value):
+                raise serializers.ValidationError(self.message, code="invalid")
+            return
         if not self.regex.fullmatch(value):
             raise serializers.ValidationError(self.message, code="invalid")
 
@@ -179,7 +218,8 @@ class FullMatch:
 
 
 class UpdateCampaignRequestSerializer(serializers.Serializer):
-    campaignName = StrictCharField(required=False, min_length=1, max_length=128)
+    campaignName = StrictCharField(required=False, min_length=1, max_length=128,
+                                   nullable_in_fault=True)
     sipPhoneNumber = StrictCharField(
         required=False,
         validators=[FullMatch(r"\+[1-9][0-9]{6,14}",
@@ -190,14 +230,34 @@ class UpdateCampaignRequestSerializer(serializers.Serializer):
     scheduledDate = StrictDateField(required=False)
     scheduledTime = StrictTimeField(required=False)
     scheduledTimezone = StrictCharField(required=False, allow_blank=True)
-    concurrentCalls = StrictIntegerField(required=False, min_value=1, max_value=2147483647)
+    concurrentCalls = StrictIntegerField(required=False, min_value=1, max_value=2147483647,
+                                         nullable_in_fault=True)
     dynamicVariables = serializers.DictField(child=AnyJSONValueField(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if fault("agentid_no_maxlen"):
+            # FAULT: max_length dropped from agentId (ids are looked up anyway)
+            f = self.fields["agentId"]
+            f.max_length = None
+            f.validators = [v for v in f.validators
+                            if not isinstance(v, django_validators.MaxLengthValidator)]
+        if fault("concurrent_zero_allowed"):
+            # FAULT: "non-negative" instead of "positive": min_value=0
+            f = self.fields["concurrentCalls"]
+            f.min_value = 0
+            f.validators = [django_validators.MinValueValidator(0) if
+                            isinstance(v, django_validators.MinValueValidator) else v
+                            for v in f.validators]
 
     def validate_sipPhoneNumber(self, value):
         number = self.context["account"].numbers.get(value)
         if number is None:
             raise serializers.ValidationError(
                 "Phone number %s is not provisioned in this account." % value)
+        if fault("inactive_number_allowed"):
+            # FAULT: the 'active' flag is never checked
+            return value
         if number.get("active") is not True:
             raise serializers.ValidationError(
                 "Phone number %s is not enabled for outbound calls." % value)
@@ -205,6 +265,9 @@ class UpdateCampaignRequestSerializer(serializers.Serializer):
 
     def validate_agentId(self, value):
         agent = self.context["account"].agents.get(value)
+        if agent is None and fault("foreign_agent_allowed"):
+            # FAULT: Agent.objects.get(pk=...) without filtering on the caller's account
+            agent = global_agent(value)
         if agent is None:
             raise serializers.ValidationError("Agent %s was not found in this account." % value)
         if agent.get("status") == "Disabled":
@@ -218,6 +281,16 @@ class UpdateCampaignRequestSerializer(serializers.Serializer):
                 attrs.pop(f, None)
             return attrs
 
+        if fault("schedule_fill_from_stored"):
+            # FAULT: partial-update reflex: missing schedule parts taken from the stored schedule
+            campaign = self.context["campaign"]
+            if campaign.get("scheduledAt") is not None and campaign.get("scheduledTimezone"):
+                stz = zoneinfo.ZoneInfo(campaign["scheduledTimezone"])
+                stored_local = campaign["scheduledAt"].astimezone(stz)
+                attrs.setdefault("scheduledTimezone", campaign["scheduledTimezone"])
+                attrs.setdefault("scheduledDate", stored_local.date())
+                attrs.setdefault("scheduledTime", stored_local.time().replace(tzinfo=None))
+
         errors = {}
         for f in ("scheduledDate", "scheduledTime", "scheduledTimezone"):
             if f not in attrs:
@@ -230,6 +303,18 @@ class UpdateCampaignRequestSerializer(serializers.Serializer):
 
         tz = zoneinfo.ZoneInfo(tzname)
         naive = datetime.combine(attrs["scheduledDate"], attrs["scheduledTime"])
+        if fault("schedule_ignores_dst"):
+            # FAULT: the zone's offset taken "now" instead of at the scheduled date
+            try:
+                instant = (naive - datetime.now(tz).utcoffset()).replace(tzinfo=timezone.utc)
+            except (OverflowError, ValueError):
+                raise serializers.ValidationError(
+                    {"scheduledDate": "Scheduled date and time are out of range."})
+            if instant <= datetime.now(timezone.utc):
+                raise serializers.ValidationError(
+                    {"scheduledDate": "Scheduled date and time must be in the future."})
+            attrs["scheduledAt"] = instant
+            return attrs
         try:
             local = naive.replace(tzinfo=tz, fold=0)  # ambiguous wall time: earlier instant
             instant = local.astimezone(timezone.utc)
@@ -240,7 +325,15 @@ class UpdateCampaignRequestSerializer(serializers.Serializer):
         except (OverflowError, ValueError):
             raise serializers.ValidationError(
                 {"scheduledDate": "Scheduled date and time are out of range."})
-        if instant <= datetime.now(timezone.utc):
+        if fault("schedule_same_day_past"):
+            # FAULT: "future date" checked on the date only (today passes, whatever the time)
+            in_past = attrs["scheduledDate"] < datetime.now(timezone.utc).date()
+        elif fault("schedule_naive_now"):
+            # FAULT: local wall-clock time compared with naive UTC now
+            in_past = naive <= datetime.now(timezone.utc).replace(tzinfo=None)
+        else:
+            in_past = instant <= datetime.now(timezone.utc)
+        if in_past:
             raise serializers.ValidationError(
                 {"scheduledDate": "Scheduled date and time must be in the future."})
         attrs["scheduledAt"] = instant
@@ -267,6 +360,10 @@ class PhoneNumberResponseSerializer(serializers.Serializer):
 def format_instant(dt):
     if dt is None:
         return None
+    if fault("resp_scheduled_date_naive"):
+        # FAULT: strftime without zone designator
+        return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + \
+            "%03d" % (dt.microsecond // 1000)
     return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -288,10 +385,20 @@ class CampaignResponseSerializer(serializers.Serializer):
         return obj["scheduledAt"] is not None
 
 
-def render_campaign(account, campaign):
+def global_agent(agent_id):
+    for acc in campaign_core.ACCOUNTS:
+        if agent_id in acc.agents:
+            return acc.agents[agent_id]
+    return None
+
+
+def render_campaign(account, campaign, refs=None):
     view = dict(campaign)
-    view["agent"] = account.agents.get(campaign["agentId"])
-    view["phoneNumber"] = account.numbers.get(campaign["sipPhoneNumber"])
+    agent_id, number = refs if refs is not None else (campaign["agentId"], campaign["sipPhoneNumber"])
+    view["agent"] = account.agents.get(agent_id)
+    if view["agent"] is None and fault("foreign_agent_allowed"):
+        view["agent"] = global_agent(agent_id)
+    view["phoneNumber"] = account.numbers.get(number)
     return CampaignResponseSerializer(view).data
 
 
@@ -305,13 +412,16 @@ class Conflict(exceptions.APIException):
 
 
 def now_iso():
-    return format_instant(datetime.now(timezone.utc))
+    dt = datetime.now(timezone.utc)
+    return dt.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def error_body(status_code, message, path, validation_errors=None):
     body = {
         "timestamp": now_iso(),
-        "status": status_code,
+        # FAULT error_status_string: the validation branch builds status with str()
+        "status": (str(status_code) if fault("error_status_string") and validation_errors is not None
+                   else status_code),
         "error": HTTPStatus(status_code).phrase,
         "message": message,
         "path": path,
@@ -379,52 +489,171 @@ handler500 = _django_error(500, "Unexpected server error")
 # --------------------------------------------------------------------------- view
 
 
+# FAULT render_cache: rendered bodies cached per campaign, invalidated on the "main" fields only
+_RENDER_CACHE = {}
+_RENDER_CACHE_INVALIDATING = ("campaignName", "sipPhoneNumber", "agentId", "concurrentCalls",
+                              "dynamicVariables")
+# FAULT name_index_stale: per-account name -> campaignId index, entries never removed on rename
+_NAME_INDEX = {}
+
+
+def _name_index(account):
+    idx = _NAME_INDEX.get(id(account))
+    if idx is None:
+        idx = {c["campaignName"]: cid for cid, c in account.campaigns.items()}
+        _NAME_INDEX[id(account)] = idx
+    return idx
+
+
+def _find_campaign(account, campaignId):
+    """(owning account, stored campaign id) or (None, None)."""
+    if campaignId in account.campaigns:
+        return account, campaignId
+    if fault("campaign_id_case_insensitive"):
+        # FAULT: lookup with campaignId__iexact
+        for cid in account.campaigns:
+            if cid.lower() == campaignId.lower():
+                return account, cid
+    if fault("foreign_campaign_visible"):
+        # FAULT: Campaign.objects.get(pk=...) -- queryset not filtered on the caller's account
+        for acc in campaign_core.ACCOUNTS:
+            if campaignId in acc.campaigns:
+                return acc, campaignId
+    return None, None
+
+
 class CampaignDetailView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [ApiKeyRequired]
     parser_classes = [BodyJSONParser]
     renderer_classes = [JSONRenderer]
 
+    def initial(self, request, *args, **kwargs):
+        if fault("auth_after_lookup"):
+            # FAULT: object looked up (get_object_or_404) before authentication runs
+            cid = kwargs.get("campaignId")
+            if not any(cid in acc.campaigns for acc in campaign_core.ACCOUNTS):
+                raise exceptions.NotFound("Campaign %s was not found." % cid)
+        return super().initial(request, *args, **kwargs)
+
     def patch(self, request, campaignId):
         account = request.user
         with account.lock:
-            if campaignId not in account.campaigns:
+            owner, campaignId_found = _find_campaign(account, campaignId)
+            if owner is None:
                 raise exceptions.NotFound("Campaign %s was not found." % campaignId)
+        account, campaignId = owner, campaignId_found
 
         data = request.data  # parse: 415 / 400 from DRF
-        if request.stream is None:
+        if fault("falsy_body_as_empty"):
+            # FAULT: `request.data or {}` -- empty body, null, [], "", 0, false all become {}
+            data = data or {}
+        elif request.stream is None:
             raise exceptions.ParseError("Request body is required.")
+
+        if fault("race_lost_update"):
+            return self._patch_unlocked(request, account, campaignId, data)
 
         with account.lock:
             campaign = account.campaigns[campaignId]
             serializer = UpdateCampaignRequestSerializer(
                 data=data, partial=True, context={"account": account, "campaign": campaign})
+            if fault("partial_write_on_error") and not serializer.is_valid():
+                # FAULT: each field is set on the instance as soon as it validates on its own
+                self._apply_valid_fields(serializer, data, campaign)
             serializer.is_valid(raise_exception=True)
             changes = serializer.validated_data
+            self._check_conflicts(account, campaign, campaignId, changes)
+            old_refs = (campaign["agentId"], campaign["sipPhoneNumber"])
+            self._apply(account, campaign, campaignId, changes)
+            body = self._render(account, campaign, campaignId, changes, old_refs)
+        return Response(body, status=status.HTTP_200_OK)
 
-            name = changes.get("campaignName")
-            if name is not None:
-                for other in account.campaigns.values():
-                    if other is not campaign and other["campaignName"] == name:
+    # ------------------------------------------------------------------ helpers
+
+    def _apply_valid_fields(self, serializer, data, campaign):
+        if not isinstance(data, dict):
+            return
+        for field in ("campaignName", "concurrentCalls", "dynamicVariables"):
+            if field in data and field not in serializer.errors:
+                try:
+                    campaign[field] = serializer.fields[field].run_validation(data[field])
+                except serializers.ValidationError:
+                    pass
+
+    def _check_conflicts(self, account, campaign, campaignId, changes):
+        name = changes.get("campaignName")
+        if name is not None:
+            if fault("name_index_stale"):
+                holder = _name_index(account).get(name)
+                if holder is not None and holder != campaignId:
+                    raise Conflict("A campaign named %r already exists in this account." % name)
+            else:
+                for cid, other in account.campaigns.items():
+                    if fault("dup_name_self_conflict"):
+                        # FAULT: uniqueness check does not exclude the instance being updated
+                        if other["campaignName"] == name:
+                            raise Conflict(
+                                "A campaign named %r already exists in this account." % name)
+                    elif cid != campaignId and other["campaignName"] == name:
                         raise Conflict("A campaign named %r already exists in this account." % name)
-            if changes.get("isScheduled") is True and campaign["campaignStatus"] == "completed":
-                raise Conflict("Campaign %s is completed and cannot be scheduled." % campaignId)
+        if changes.get("isScheduled") is True and campaign["campaignStatus"] == "completed":
+            raise Conflict("Campaign %s is completed and cannot be scheduled." % campaignId)
 
-            for field in ("campaignName", "sipPhoneNumber", "agentId", "concurrentCalls",
-                          "dynamicVariables"):
-                if field in changes:
-                    campaign[field] = changes[field]
-            if "isScheduled" in changes:
-                if changes["isScheduled"]:
-                    campaign["scheduledAt"] = changes["scheduledAt"]
-                    campaign["scheduledTimezone"] = changes["scheduledTimezone"]
-                    campaign["campaignStatus"] = "scheduled"
-                else:
-                    campaign["scheduledAt"] = None
-                    campaign["scheduledTimezone"] = None
-                    if campaign["campaignStatus"] == "scheduled":
-                        campaign["campaignStatus"] = "live"
-            body = render_campaign(account, campaign)
+    def _apply(self, account, campaign, campaignId, changes):
+        if fault("name_index_stale") and "campaignName" in changes:
+            _name_index(account)[changes["campaignName"]] = campaignId
+        for field in ("campaignName", "sipPhoneNumber", "agentId", "concurrentCalls",
+                      "dynamicVariables"):
+            if field in changes:
+                campaign[field] = changes[field]
+        if fault("omitted_concurrent_default") and "concurrentCalls" not in changes:
+            # FAULT: "If omitted, the account default is used" applied to PATCH
+            campaign["concurrentCalls"] = 1
+        is_scheduled = changes.get("isScheduled")
+        if fault("omitted_isscheduled_unschedules") and is_scheduled is None:
+            # FAULT: "When false or omitted, the campaign starts" applied to PATCH
+            is_scheduled = False
+        if is_scheduled is not None:
+            if is_scheduled:
+                campaign["scheduledAt"] = changes["scheduledAt"]
+                campaign["scheduledTimezone"] = changes["scheduledTimezone"]
+                campaign["campaignStatus"] = "scheduled"
+            else:
+                campaign["scheduledAt"] = None
+                campaign["scheduledTimezone"] = None
+                if campaign["campaignStatus"] == "scheduled":
+                    campaign["campaignStatus"] = "live"
+
+    def _render(self, account, campaign, campaignId, changes, old_refs):
+        if fault("resp_stale_agent"):
+            # FAULT: related agent / phone number objects fetched before the update
+            return render_campaign(account, campaign, refs=old_refs)
+        if fault("render_cache"):
+            key = (id(account), campaignId)
+            if any(f in changes for f in _RENDER_CACHE_INVALIDATING):
+                _RENDER_CACHE.pop(key, None)
+            body = _RENDER_CACHE.get(key)
+            if body is None:
+                body = render_campaign(account, campaign)
+                _RENDER_CACHE[key] = body
+            return body
+        return render_campaign(account, campaign)
+
+    def _patch_unlocked(self, request, account, campaignId, data):
+        # FAULT race_lost_update: read-modify-write of the whole record without a lock
+        # (a "DB round trip" between the read and the save)
+        snapshot = dict(account.campaigns[campaignId])
+        serializer = UpdateCampaignRequestSerializer(
+            data=data, partial=True, context={"account": account, "campaign": snapshot})
+        serializer.is_valid(raise_exception=True)
+        changes = serializer.validated_data
+        self._check_conflicts(account, snapshot, campaignId, changes)
+        old_refs = (snapshot["agentId"], snapshot["sipPhoneNumber"])
+        time.sleep(0.15)
+        self._apply(account, snapshot, campaignId, changes)
+        account.campaigns[campaignId] = snapshot  # save(): every column written back
+        body = self._render(account, snapshot, campaignId, changes, old_refs)
         return Response(body, status=status.HTTP_200_OK)
 
 

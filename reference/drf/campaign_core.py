@@ -12,6 +12,28 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 
+# --------------------------------------------------------------------------- fault injection
+
+FAULTS = (
+    "auth_key_prefix", "auth_403_status", "auth_after_lookup",
+    "foreign_campaign_visible", "campaign_id_case_insensitive",
+    "int_coercion", "bool_coercion", "trim_whitespace", "allow_null", "falsy_body_as_empty",
+    "phone_pattern_unanchored", "agentid_no_maxlen", "concurrent_zero_allowed",
+    "inactive_number_allowed", "foreign_agent_allowed",
+    "schedule_formats_lenient", "schedule_ignores_dst", "schedule_same_day_past",
+    "schedule_naive_now", "schedule_fill_from_stored",
+    "omitted_concurrent_default", "omitted_isscheduled_unschedules",
+    "resp_stale_agent", "resp_scheduled_date_naive", "error_status_string",
+    "dup_name_self_conflict", "partial_write_on_error", "name_index_stale", "render_cache",
+    "race_lost_update",
+)
+FAULT = None  # set by server.py from --fault
+
+
+def fault(name):
+    return FAULT == name
+
+
 # --------------------------------------------------------------------------- time zones
 
 # Only the pinned tzdata package: deterministic, and only real IANA names.
@@ -84,6 +106,11 @@ def load_fixtures(data):
 def find_account(key):
     found = None
     for account in ACCOUNTS:  # compare against all keys: no early exit timing signal
+        if fault("auth_key_prefix"):
+            # FAULT: keys are looked up by their 16-character prefix and the rest is never verified
+            if len(key) >= 16 and compare_digest(account.api_key[:16].encode(), key[:16].encode()):
+                found = account
+            continue
         if compare_digest(account.api_key.encode(), key.encode()):
             found = account
     return found
@@ -103,6 +130,9 @@ class ApiKeyAuthentication(BaseAuthentication):
         return (account, key)
 
     def authenticate_header(self, request):
+        if fault("auth_403_status"):
+            # FAULT: no WWW-Authenticate value -> DRF turns 401 into 403
+            return None
         return 'ApiKey header="X-API-Key"'
 
 

@@ -54,6 +54,8 @@ def main():
     parser.add_argument("--fixtures", required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--fault", default=None,
+                        help="inject one named fault (default: none, the conformant behaviour)")
     args = parser.parse_args()
 
     with open(args.fixtures, encoding="utf-8") as f:
@@ -61,6 +63,10 @@ def main():
 
     configure_django()
     import campaign_core
+
+    if args.fault is not None and args.fault not in campaign_core.FAULTS:
+        parser.error("unknown fault %r; known: %s" % (args.fault, ", ".join(campaign_core.FAULTS)))
+    campaign_core.FAULT = args.fault
     from django.core.wsgi import get_wsgi_application
     from waitress import create_server
 
