@@ -293,8 +293,8 @@ def field_names_match_case_exactly(ctx: Context) -> None:
               for respell in respellings]
     bodies = [body for body in bodies if not set(body) & set(ctx.contract.field_names)]
 
-    # One at a time: a target that takes one for its field has changed the
-    # campaign, and the next answer is judged against the campaign as it was.
+    # One at a time, each judged against the campaign as it was: none may
+    # change it, and the first that does is the failure shown.
     for body in bodies:
         exchange = ctx.patch(**call_for(body))
         verdict = model.judge(state, ModelRequest(body), exchange.status, exchange.json_or_none())
