@@ -15,6 +15,7 @@ prints ``{"port": N}`` once listening.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -53,23 +54,17 @@ def _npm_missing(directory: Path) -> Callable[[], str | None]:
     return missing
 
 
-def _fastapi_missing() -> str | None:
-    try:
-        import fastapi  # noqa: F401
-    except ImportError:
-        return "fastapi is not installed (the test extra: pip install -e '.[test]')"
-    return None
+def _modules_missing(*modules: str) -> Callable[[], str | None]:
+    """Why a Python implementation cannot run (None when it can): a module it
+    imports, from the test extra, not installed."""
+    def missing() -> str | None:
+        absent = [name for name in modules if importlib.util.find_spec(name) is None]
+        if absent:
+            return (f"{', '.join(absent)} not installed "
+                    "(the test extra: pip install -e '.[test]')")
+        return None
 
-
-def _drf_missing() -> str | None:
-    try:
-        import django  # noqa: F401
-        import rest_framework  # noqa: F401
-        import waitress  # noqa: F401
-    except ImportError:
-        return ("Django, its REST framework or waitress is not installed "
-                "(the test extra: pip install -e '.[test]')")
-    return None
+    return missing
 
 
 def _java_missing() -> str | None:
@@ -102,9 +97,11 @@ IMPLEMENTATIONS = {
         Implementation("fastify", "Node, Fastify 5 with its Ajv body validation",
                        HERE / "fastify", ("node", "server.js"), _npm_missing(HERE / "fastify")),
         Implementation("fastapi", "FastAPI with pydantic v2 models, on uvicorn",
-                       HERE / "fastapi", (sys.executable, "server.py"), _fastapi_missing),
+                       HERE / "fastapi", (sys.executable, "server.py"),
+                       _modules_missing("fastapi")),
         Implementation("drf", "Django REST Framework: an APIView and serializers, on waitress",
-                       HERE / "drf", (sys.executable, "server.py"), _drf_missing),
+                       HERE / "drf", (sys.executable, "server.py"),
+                       _modules_missing("django", "rest_framework", "waitress")),
     )
 }
 

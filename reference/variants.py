@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from conformance._model import compatibility_zone_names, local_readings
 
-from ._rules import ApiError, Invalid, Rules, format_instant
+from ._rules import ApiError, Invalid, Rules, _reject_constant, format_instant
 from ._transport import (
     Chunked,
     Compressed,
@@ -226,7 +226,7 @@ class LenientJsonReadings(Rules):
             pass
         for candidate in (text, _without_comments_and_odd_escapes(text)):
             try:
-                return json.JSONDecoder(parse_constant=_no_constant).raw_decode(
+                return json.JSONDecoder(parse_constant=_reject_constant).raw_decode(
                     candidate.strip())[0]
             except ValueError:
                 continue
@@ -237,10 +237,6 @@ def _without_comments_and_odd_escapes(text: str) -> str:
     # Good enough for bodies without slashes or asterisks inside their strings.
     text = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.DOTALL)
     return re.sub(r'\\([^"\\/bfnrtu])', r"\1", text)
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(name)
 
 
 @variant("error_path_of_examples",
