@@ -326,8 +326,8 @@ class Client:
         # httpx's transport, not its Client: every request goes out exactly as
         # recorded (a Client would send back the cookies answers set, which no
         # recorded request or curl line shows), and the Client's per-request
-        # bookkeeping (cookies, auth, redirects, hooks) costs about a third of
-        # the transport's own time.
+        # bookkeeping (cookies, auth, redirects, hooks) is not paid: 0.1 to 0.3
+        # ms of CPU a request, measured against a server on loopback.
         self._transport: httpx.BaseTransport = transport or httpx.HTTPTransport(
             verify=verify, trust_env=False)
         self._timeout = httpx.Timeout(target.limits.timeout).as_dict()

@@ -344,8 +344,7 @@ def other_than(current: Any, candidates: Iterable[Any]) -> Any:
     return next((v for v in values if v != current), values[0])
 
 
-def distinct_updates(ctx: Context, model: BehaviourModel, state: State,
-                     round_: int) -> list[dict[str, Any]]:
+def distinct_updates(ctx: Context, state: State, round_: int) -> list[dict[str, Any]]:
     """One valid update per field, each a value the campaign does not have yet."""
     fixtures = ctx.fixtures
     contract = ctx.operation.contract

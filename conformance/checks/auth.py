@@ -9,7 +9,14 @@ from .._catalogue import MUST, SHOULD, Cite, check
 from .._client import Exchange
 from .._context import Context
 from ._cites import OPERATION
-from ._probing import changed_fields, expect_unchanged, refuse_each, send_each, visible_change
+from ._probing import (
+    Probe,
+    changed_fields,
+    expect_unchanged,
+    refuse_each,
+    send_each,
+    visible_change,
+)
 
 SECURITY = Cite(
     "/components/securitySchemes/apiKeyAuth/description",
@@ -102,9 +109,7 @@ def auth_checked_before_validation(ctx: Context) -> None:
         ("an unknown campaign id", {"body": {}, "campaign_id": unknown_id}),
     ]
     before = ctx.state()
-    refuse_each(ctx, [(f"{'no key' if key is None else 'a wrong key'} and {what}",
-                       {**call, "api_key": key}, {401})
-                      for key in (None, "not-a-real-key") for what, call in sent])
+    refuse_each(ctx, _without_a_valid_key(sent))
     expect_unchanged(ctx, before, what="requests without a valid key")
 
 
@@ -126,9 +131,14 @@ def auth_checked_before_parsing(ctx: Context) -> None:
         ("malformed JSON", {"raw": b"{not json"}),
         ("a JSON array", {"body": []}),
     ]
-    refuse_each(ctx, [(f"{'no key' if key is None else 'a wrong key'} and {what}",
-                       {**call, "api_key": key}, {401})
-                      for key in (None, "not-a-real-key") for what, call in sent])
+    refuse_each(ctx, _without_a_valid_key(sent))
+
+
+def _without_a_valid_key(sent: list[tuple[str, dict[str, Any]]]) -> list[Probe]:
+    """Each request of `sent` without a key and with a wrong one: 401 for each."""
+    return [(f"{'no key' if key is None else 'a wrong key'} and {what}",
+             {**call, "api_key": key}, {401})
+            for key in (None, "not-a-real-key") for what, call in sent]
 
 
 @check(

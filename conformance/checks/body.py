@@ -289,7 +289,7 @@ def field_names_match_case_exactly(ctx: Context) -> None:
         ctx.not_exercised("the campaign read with an empty update is not one the model reads")
     respellings = _RESPELLINGS.get(ctx.profile.name, _RESPELLINGS["quick"])
     bodies = [{respell(name): value for name, value in update.items()}
-              for update in distinct_updates(ctx, model, state, 0)
+              for update in distinct_updates(ctx, state, 0)
               for respell in respellings]
     bodies = [body for body in bodies if not set(body) & set(ctx.contract.field_names)]
 

@@ -118,7 +118,7 @@ def concurrent_updates_all_applied(ctx: Context) -> None:
     model = model_for(ctx)
     for round_ in range(ROUNDS.get(ctx.profile.name, ROUNDS["quick"])):
         before = current(ctx, model)
-        updates = distinct_updates(ctx, model, before, round_)[:width]
+        updates = distinct_updates(ctx, before, round_)[:width]
         batch = send_batch(ctx, updates, "concurrent update")
         for index, step in enumerate(batch):
             others = [u for i, u in enumerate(updates) if i != index]
@@ -161,8 +161,8 @@ def concurrent_identical_updates_agree(ctx: Context) -> None:
     contract = ctx.operation.contract
     for round_ in range(ROUNDS.get(ctx.profile.name, ROUNDS["quick"])):
         before = current(ctx, model)
-        update = {**distinct_updates(ctx, model, before, 0)[0],
-                  **distinct_updates(ctx, model, before, round_ + 1)[0]}
+        update = {**distinct_updates(ctx, before, 0)[0],
+                  **distinct_updates(ctx, before, round_ + 1)[0]}
         batch = send_batch(ctx, [update] * width, "identical update")
         expected = applied(model, before, [update])
         views = [contract.governed_view(s.exchange.json_or_none()) for s in batch]
