@@ -231,7 +231,9 @@ class Engine:
 
     def _prepare(self) -> None:
         """Start the checks' declared work in the worker process (`_prepared`), now
-        that the target answers: a run that ends at its first request starts none."""
+        that the target answers: a run that ends at its first request starts none.
+        openapi-core, which judges answers, is built meanwhile in a thread."""
+        self.run.spec.build_judge_beside()
         declared = {check.id: check.prepare(self.run.context(check)) for check in self.checks
                     if check.prepare is not None and not self._missing(check)}
         jobs = {check_id: job for check_id, job in declared.items() if job is not None}

@@ -12,9 +12,10 @@ import copy
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -98,6 +99,9 @@ class Spec:
     _body_validators: dict[tuple[str, int, str], Any] = field(
         default_factory=dict, repr=False, compare=False)
     _statuses: dict[str, frozenset[int]] = field(default_factory=dict, repr=False, compare=False)
+    _openapi: Any = field(default=None, repr=False, compare=False)
+    _openapi_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
+                                          compare=False)
 
     @property
     def version(self) -> str:
@@ -111,12 +115,37 @@ class Spec:
         method, path, _ = find_operation(self.document, operation_id_of(operation))
         return pointer_of(method, path)
 
-    @cached_property
+    @property
     def openapi_core(self) -> Any:
-        """openapi-core's OpenAPI object for the overlaid document (a copy of it)."""
-        from openapi_core import OpenAPI
+        """openapi-core's OpenAPI object for the overlaid document (a copy of it),
+        built once; a caller while `build_judge_beside` builds it waits for that."""
+        with self._openapi_lock:
+            if self._openapi is None:
+                from openapi_core import OpenAPI
 
-        return OpenAPI.from_dict(json.loads(json.dumps(self.overlaid)))
+                self._openapi = OpenAPI.from_dict(json.loads(json.dumps(self.overlaid)))
+            return self._openapi
+
+    def build_judge_beside(self) -> None:
+        """Build `openapi_core` in a thread of its own, while the run waits on answers.
+
+        Importing openapi-core (openapi-spec-validator, pydantic-settings,
+        werkzeug, requests, jsonschema) and building its view of the document
+        is 0.5 to 0.8 s of CPU, and no answer is judged by it before the first
+        fuzzing check. A run spends most of its time waiting on the target's
+        answers, with the GIL released. Whatever goes wrong here only means the
+        first judgement builds it (and meets the error itself).
+        """
+        if self._openapi is not None or self._openapi_lock.locked():
+            return
+
+        def build() -> None:
+            try:
+                _ = self.openapi_core
+            except Exception:  # noqa: S110 - the first judgement builds it and says why
+                pass
+
+        threading.Thread(target=build, name="openapi-core", daemon=True).start()
 
     def documented_statuses(self, operation: OperationRef) -> frozenset[int]:
         """The statuses the document lists for `operation`."""

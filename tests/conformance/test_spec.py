@@ -7,6 +7,7 @@ import asyncio
 import copy
 import hashlib
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,65 @@ def test_a_second_load_gives_the_same_contract(spec: Spec, tmp_path: Path) -> No
     again = load_spec(tmp_path)
     assert again.sha256 == spec.sha256
     assert again.overlaid == spec.overlaid
+
+
+def _fresh_spec(tmp_path: Path) -> Spec:
+    """A Spec of its own (load_spec keeps one per directory)."""
+    for name in ("openapi.yaml", "errata.yaml"):
+        (tmp_path / name).write_bytes((SPEC_DIR / name).read_bytes())
+    return load_spec(tmp_path)
+
+
+def test_the_judge_built_beside_the_run_is_built_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openapi_core import OpenAPI
+
+    spec = _fresh_spec(tmp_path)
+    real = OpenAPI.from_dict.__func__  # type: ignore[attr-defined]
+    builders: list[str] = []
+    entered, release = threading.Event(), threading.Event()
+
+    def from_dict(cls: type, data: Any, **kwargs: Any) -> Any:
+        builders.append(threading.current_thread().name)
+        entered.set()
+        release.wait(30)
+        return real(cls, data, **kwargs)
+
+    monkeypatch.setattr(OpenAPI, "from_dict", classmethod(from_dict))
+    spec.build_judge_beside()
+    assert entered.wait(30)
+    spec.build_judge_beside()  # a second call while it builds starts no second build
+    got: list[Any] = []
+    judge = threading.Thread(target=lambda: got.append(spec.openapi_core))
+    judge.start()  # the run's first judgement, while the thread still builds
+    release.set()
+    judge.join(30)
+    assert builders == ["openapi-core"]
+    assert got == [spec.openapi_core]
+    assert isinstance(got[0], OpenAPI)
+
+
+def test_a_judge_that_fails_to_build_beside_fails_at_the_first_judgement(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openapi_core import OpenAPI
+
+    spec = _fresh_spec(tmp_path)
+    builders: list[str] = []
+    tried = threading.Event()
+
+    def from_dict(cls: type, data: Any, **kwargs: Any) -> Any:
+        builders.append(threading.current_thread().name)
+        tried.set()
+        raise RuntimeError("openapi-core is broken here")
+
+    monkeypatch.setattr(OpenAPI, "from_dict", classmethod(from_dict))
+    spec.build_judge_beside()
+    assert tried.wait(30)
+    with pytest.raises(RuntimeError, match="broken here"):
+        _ = spec.openapi_core
+    assert builders == ["openapi-core", threading.current_thread().name]
 
 
 def test_the_reference_answers_conform(
