@@ -155,7 +155,8 @@ def test_generated_refusals_are_the_same_requests_batched_or_not() -> None:
         refuse_generated(ctx, invalid_bodies(agent_ids=ctx.fixtures.agent_ids,
                                              phone_numbers=ctx.fixtures.phone_numbers,
                                              now=ctx.clock.now(), contract=ctx.contract,
-                                             rules={"phone_pattern_enforced"}))
+                                             rules={"phone_pattern_enforced"}),
+                         max_examples=4)
         sent.append([(e.request_text(), e.batch > 1) for e in ctx.client.exchanges])
     one_at_a_time, batched = sent
     assert [text for text, _ in one_at_a_time] == [text for text, _ in batched]
