@@ -337,3 +337,20 @@ def test_the_pytest_face_runs_one_item_per_check_through_the_engine(
     assert {c["id"]: c["outcome"] for c in data["checks"]} == {
         PASSING_CHECK: outcome.split()[1]}
     assert data["restore"]["status"] == "restored"
+
+
+def test_what_a_run_finds_loaded_is_set_aside_from_the_collector_once_per_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A process that runs the suite many times (the tests' worker interpreters)
+    # freezes what its first run found loaded, not what later runs left behind.
+    import gc
+
+    from conformance import _cli
+
+    frozen: list[int] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(1))
+    monkeypatch.setattr(_cli, "_set_aside", False)
+    _cli._set_aside_what_is_loaded()
+    _cli._set_aside_what_is_loaded()
+    assert frozen == [1]
