@@ -339,18 +339,19 @@ def test_the_pytest_face_runs_one_item_per_check_through_the_engine(
     assert data["restore"]["status"] == "restored"
 
 
-def test_what_a_run_finds_loaded_is_set_aside_from_the_collector_once_per_process(
+def test_each_run_sets_aside_what_it_finds_loaded_after_giving_back_what_an_earlier_one_did(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A process that runs the suite many times (the tests' worker interpreters)
-    # freezes what its first run found loaded, not what later runs left behind.
+    # must not keep the first run's set-aside heap for good: each run gives it
+    # back to the collector, then sets aside what is alive now.
     import gc
 
     from conformance import _cli
 
-    frozen: list[int] = []
-    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(1))
-    monkeypatch.setattr(_cli, "_set_aside", False)
+    calls: list[str] = []
+    monkeypatch.setattr(gc, "unfreeze", lambda: calls.append("unfreeze"))
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
     _cli._set_aside_what_is_loaded()
     _cli._set_aside_what_is_loaded()
-    assert frozen == [1]
+    assert calls == ["unfreeze", "freeze", "unfreeze", "freeze"]
