@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 from suiterun import SuiteRunner
-from test_variants_conform import HISTORY_CHECKS
-from test_variants_conform import KEYS as WHOLE_RUNS
+from test_variants_conform import HISTORY_CHECKS as NEW_CHECKS
+from test_variants_conform import KEYS
 
 from conformance._catalogue import CheckFailure, NotExercised, load_catalogue
 from conformance._client import REDACTED, BudgetExhausted, Client
@@ -33,14 +33,13 @@ from conformance.checks.sequences import SEQUENCES, history_settings
 from reference import VARIANTS
 
 KEY = "history-key-0123456789"
-NEW_CHECKS = HISTORY_CHECKS
 # The reference over ten seeds; each variant, which departs from it in one
 # trait, over two (the 100 ms latency one over one: its trait is time, not data).
 REFERENCE_SEEDS = tuple(range(1, 11))
 VARIANT_SEEDS = (1, 2)
 SLOW_VARIANT_SEEDS = (1,)
 # The variants test_variants_conform runs whole, each at a seed of its own.
-WHOLE_RUN_SEEDS = dict(WHOLE_RUNS)
+WHOLE_RUN_SEEDS = dict(KEYS)
 CATALOGUE = load_catalogue()
 
 
